@@ -68,8 +68,9 @@ export function parseResource(
   const labels = obj['labels'] === undefined ? {} : checkLabels(v, obj['labels'], 'labels');
   const spec = obj['spec'] === undefined ? {} : obj['spec'];
 
-  if (descriptor && name !== undefined) {
-    v.addAll(descriptor.validate(spec, { name, labels: labels ?? {}, ...(mesh !== undefined ? { mesh } : {}) }));
+  // The spec is validated even when the name is missing or bad, so one round trip reports everything.
+  if (descriptor) {
+    v.addAll(descriptor.validate(spec, { name: name ?? '', labels: labels ?? {}, ...(mesh !== undefined ? { mesh } : {}) }));
   }
 
   if (!v.empty || !descriptor || name === undefined) return { ok: false, violations: v.all };

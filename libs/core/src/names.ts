@@ -19,7 +19,7 @@ export function nameProblem(name: string): string | undefined {
   if (name.length === 0) return 'must not be empty';
   if (name.length > MAX_NAME_LENGTH) return `must be at most ${MAX_NAME_LENGTH} characters, got ${name.length}`;
   if (!DNS_1123_SUBDOMAIN.test(name)) {
-    return "must consist of lowercase alphanumeric characters, '-' or '.', and start and end with an alphanumeric character";
+    return `must consist of lowercase alphanumeric characters, '-' or '.', and start and end with an alphanumeric character, got '${name}'`;
   }
   return undefined;
 }
@@ -31,11 +31,11 @@ export function labelKeyProblem(key: string): string | undefined {
   const name = slash >= 0 ? key.slice(slash + 1) : key;
   if (prefix !== undefined) {
     if (prefix.length === 0) return 'key prefix must not be empty';
-    if (prefix.length > MAX_LABEL_PREFIX_LENGTH) return `key prefix must be at most ${MAX_LABEL_PREFIX_LENGTH} characters`;
+    if (prefix.length > MAX_LABEL_PREFIX_LENGTH) return `key prefix must be at most ${MAX_LABEL_PREFIX_LENGTH} characters, got ${prefix.length}`;
     if (!DNS_1123_SUBDOMAIN.test(prefix)) return 'key prefix must be a lowercase DNS subdomain';
   }
   if (name.length === 0) return 'key name must not be empty';
-  if (name.length > MAX_LABEL_PART_LENGTH) return `key name must be at most ${MAX_LABEL_PART_LENGTH} characters`;
+  if (name.length > MAX_LABEL_PART_LENGTH) return `key name must be at most ${MAX_LABEL_PART_LENGTH} characters, got ${name.length}`;
   if (!LABEL_NAME.test(name)) {
     return "key name must consist of alphanumeric characters, '-', '_' or '.', and start and end with an alphanumeric character";
   }
@@ -45,9 +45,9 @@ export function labelKeyProblem(key: string): string | undefined {
 /** Reason a label value is invalid, or undefined: empty, or up to 63 of `[A-Za-z0-9-_.]` starting/ending alphanumeric. */
 export function labelValueProblem(value: string): string | undefined {
   if (value === '') return undefined;
-  if (value.length > MAX_LABEL_PART_LENGTH) return `value must be at most ${MAX_LABEL_PART_LENGTH} characters`;
+  if (value.length > MAX_LABEL_PART_LENGTH) return `value must be at most ${MAX_LABEL_PART_LENGTH} characters, got ${value.length}`;
   if (!LABEL_NAME.test(value)) {
-    return "value must consist of alphanumeric characters, '-', '_' or '.', and start and end with an alphanumeric character";
+    return `value must consist of alphanumeric characters, '-', '_' or '.', and start and end with an alphanumeric character, got '${value}'`;
   }
   return undefined;
 }

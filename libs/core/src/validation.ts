@@ -97,9 +97,10 @@ export class Violations {
     return value;
   }
 
-  /** An optional string; when present it must be non-empty. */
+  /** An optional string; when present it must be non-empty (null is a wrong type, not absence). */
   optionalString(value: unknown, path: string): string | undefined {
     if (value === undefined) return undefined;
+    if (value === null) return this.wrongType(path, 'a string', value);
     return this.string(value, path);
   }
 
@@ -114,9 +115,10 @@ export class Violations {
     return s as T;
   }
 
-  /** An optional `oneOf`. */
+  /** An optional `oneOf` (null is a wrong type, not absence). */
   optionalOneOf<T extends string>(value: unknown, path: string, choices: readonly T[]): T | undefined {
     if (value === undefined) return undefined;
+    if (value === null) return this.wrongType(path, 'a string', value);
     return this.oneOf(value, path, choices);
   }
 
@@ -127,7 +129,8 @@ export class Violations {
       return undefined;
     }
     if (typeof value !== 'number' || !Number.isInteger(value)) {
-      this.add(path, `must be an integer, got ${describe(value)}`);
+      // A fractional number is the right type with the wrong value: show the value itself.
+      this.add(path, `must be an integer, got ${typeof value === 'number' ? String(value) : describe(value)}`);
       return undefined;
     }
     if (value < min || value > max) {
@@ -137,9 +140,10 @@ export class Violations {
     return value;
   }
 
-  /** An optional `integer`. */
+  /** An optional `integer` (null is a wrong type, not absence). */
   optionalInteger(value: unknown, path: string, min: number, max: number): number | undefined {
     if (value === undefined) return undefined;
+    if (value === null) return this.wrongType(path, 'an integer', value);
     return this.integer(value, path, min, max);
   }
 
@@ -180,10 +184,16 @@ export class Violations {
     return value;
   }
 
-  /** An optional array. */
+  /** An optional array (null is a wrong type, not absence). */
   optionalArray(value: unknown, path: string): unknown[] | undefined {
     if (value === undefined) return undefined;
+    if (value === null) return this.wrongType(path, 'an array', value);
     return this.array(value, path);
+  }
+
+  private wrongType(path: string, expected: string, value: unknown): undefined {
+    this.add(path, `must be ${expected}, got ${describe(value)}`);
+    return undefined;
   }
 }
 

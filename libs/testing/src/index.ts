@@ -1,1 +1,3 @@
-export {};
+export { freePort } from './ports';
+export type { RedisServer, RedisServerOptions, RespValue } from './redis-server';
+export { startRedisServer, redisCommand, RedisReplyError } from './redis-server';

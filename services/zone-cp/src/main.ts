@@ -1,1 +1,112 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { ValidationError } from '@mycel/core';
+import { loadConfig } from '@mycel/config';
+import type { ControlPlaneConfig } from '@mycel/config';
+import { MYCEL_VERSION, startControlPlane } from '@mycel/runtime';
+import { createLogger } from '@mycel/telemetry';
 
+/** Exit code for invalid configuration or flags. */
+const EXIT_CONFIG = 2;
+/** Exit code when a component cannot start (store unreachable, port taken…). */
+const EXIT_START = 1;
+
+interface RunFlags {
+  config?: string;
+  mode?: string;
+  zone?: string;
+  address?: string;
+  port?: string;
+  store?: string;
+  redisUrl?: string;
+  localhostIsAdmin?: boolean;
+  adminTokenFile?: string;
+  maxBodyBytes?: string;
+  logLevel?: string;
+}
+
+const program = new Command('mycel-zone-cp')
+  .description('Mycel zone control plane (standalone all-in-one by default)')
+  .version(MYCEL_VERSION);
+
+program
+  .command('run')
+  .description('run the control plane until SIGTERM/SIGINT')
+  .option('-c, --config <file>', 'YAML config file (env: MYCEL_CONFIG)')
+  .addOption(new Option('--mode <mode>', 'control plane mode').choices(['standalone', 'zone']))
+  .option('--zone <name>', 'zone name (zone mode)')
+  .option('--address <address>', 'API listen address (default 0.0.0.0)')
+  .option('--port <port>', 'API listen port (default 5681)')
+  .option('--store <type>', 'store type: memory | redis (default memory)')
+  .option('--redis-url <url>', 'Redis URL for --store redis')
+  .option('--localhost-is-admin', 'treat loopback callers without a token as admin (development convenience)')
+  .option('--admin-token-file <path>', 'where the admin token is written (default ~/.mycel/admin-token)')
+  .option('--max-body-bytes <n>', 'largest accepted request body')
+  .option('--log-level <level>', 'debug | info | warn | error')
+  .action(async (flags: RunFlags) => {
+    await run(flags);
+  });
+
+async function run(flags: RunFlags): Promise<void> {
+  let config: ControlPlaneConfig;
+  try {
+    config = loadConfig({
+      ...(flags.config ?? process.env['MYCEL_CONFIG'] ? { file: flags.config ?? process.env['MYCEL_CONFIG'] } : {}),
+      env: process.env,
+      flags: {
+        mode: flags.mode,
+        zone: flags.zone,
+        'apiServer.address': flags.address,
+        'apiServer.port': flags.port,
+        'store.type': flags.store,
+        'store.redis.url': flags.redisUrl,
+        'apiServer.localhostIsAdmin': flags.localhostIsAdmin,
+        'auth.adminTokenFile': flags.adminTokenFile,
+        'apiServer.maxBodyBytes': flags.maxBodyBytes,
+        logLevel: flags.logLevel,
+      },
+    });
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    process.stderr.write(`mycel-zone-cp: ${err.message}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+  if (config.mode !== 'standalone') {
+    process.stderr.write(`mycel-zone-cp: mode '${config.mode}' needs multi-zone sync (KDS), which this build does not include yet; use --mode standalone\n`);
+    process.exit(EXIT_CONFIG);
+  }
+
+  const logger = createLogger({ level: config.logLevel }, { service: 'zone-cp' });
+  let cp;
+  try {
+    cp = await startControlPlane({ config, logger, serviceName: 'zone-cp' });
+  } catch (err) {
+    logger.error('cannot start', { error: err });
+    process.stderr.write(`mycel-zone-cp: cannot start: ${(err as Error).message}\n`);
+    process.exit(EXIT_START);
+  }
+  const running = cp;
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { signal });
+    running.stop().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error('shutdown failed', { error: err });
+        process.exit(EXIT_START);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`mycel-zone-cp: ${(err as Error).message}\n`);
+  process.exit(EXIT_START);
+});

@@ -1,0 +1,80 @@
+/** A resource as the API returns it. Store-set fields are read-only. */
+export interface ResourceEnvelope {
+  /** Resource type, e.g. `Dataplane`. */
+  type: string;
+  /** Mesh of a mesh-scoped resource; absent for global-scoped types. */
+  mesh?: string;
+  /** DNS-1123 subdomain name, at most 253 characters. */
+  name: string;
+  labels: { [key: string]: string };
+  /** Type-specific body; see GET /_resources for each type's description. */
+  spec: { [key: string]: unknown };
+  /** RFC 3339 time of creation (read-only). */
+  creationTime: string;
+  /** RFC 3339 time of the last change (read-only). */
+  modificationTime: string;
+  /** Increases by one on every change; send it back in If-Match for optimistic concurrency (read-only). */
+  version: string;
+}
+
+/** A resource as a client sends it (PUT). `type`, `mesh` and `name` default to the path; unknown fields are rejected. */
+export interface ResourceRequest {
+  type?: string;
+  mesh?: string;
+  name?: string;
+  labels?: { [key: string]: string };
+  spec?: { [key: string]: unknown };
+}
+
+/** One page of a listing. */
+export interface ResourceList {
+  items: ResourceEnvelope[];
+  /** Number of matches over all pages. */
+  total: number;
+  /** URL of the next page, or null on the last page. */
+  next: string | null;
+}
+
+/** One entry of the type catalog. */
+export interface ResourceTypeInfo {
+  name: string;
+  plural: string;
+  singular: string;
+  scope: 'global' | 'mesh';
+  /** REST path of the collection, e.g. `/meshes/{mesh}/dataplanes`. */
+  path: string;
+  policy: boolean;
+  /** Written by the control plane only. */
+  readOnly: boolean;
+  /** Holds secret material: admin only. */
+  sensitive: boolean;
+  kds: { globalToZone: boolean; zoneToGlobal: boolean; acrossZones: boolean };
+  description: string;
+}
+
+/** The type catalog. */
+export interface ResourceCatalog {
+  resources: ResourceTypeInfo[];
+}
+
+/** POST /tokens/user request. */
+export interface UserTokenRequestBody {
+  /** Who the token is for (DNS-1123 name). */
+  name: string;
+  role: 'admin' | 'operator' | 'viewer';
+  /** Meshes an operator may write (operators only, required for them). */
+  meshes?: string[];
+  /** Lifetime such as `24h` (default) or `30d`; at most 10 years. */
+  validFor?: string;
+}
+
+/** A newly issued token. */
+export interface TokenResponse {
+  token: string;
+}
+
+/** POST /tokens/revocations request. */
+export interface RevocationRequestBody {
+  /** The `jti` claim of the token to revoke. */
+  jti: string;
+}

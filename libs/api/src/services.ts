@@ -1,0 +1,19 @@
+import type { ApiContext } from './context';
+import { ResourceService } from './resource.service';
+import { TokenService } from './token.service';
+
+/** The per-app service objects controllers delegate to. */
+export interface ApiServices {
+  readonly context: ApiContext;
+  readonly resources: ResourceService;
+  readonly tokens: TokenService;
+}
+
+/** Builds the services of one API app. */
+export function createServices(context: ApiContext): ApiServices {
+  return {
+    context,
+    resources: new ResourceService(context.registry, context.store),
+    tokens: new TokenService(context.auth),
+  };
+}

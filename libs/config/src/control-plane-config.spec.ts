@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ValidationError } from '@mycel/core';
+import { loadConfig } from './control-plane-config';
+
+function fields(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof ValidationError, `expected ValidationError, got ${String(err)}`);
+    return err.violations.map((v) => `${v.field}: ${v.reason}`);
+  }
+  assert.fail('expected an error');
+}
+
+describe('loadConfig', () => {
+  it('gives the embedded defaults with no sources', () => {
+    const c = loadConfig({});
+    assert.equal(c.mode, 'standalone');
+    assert.equal(c.store.type, 'memory');
+    assert.equal(c.apiServer.port, 5681);
+    assert.equal(c.apiServer.localhostIsAdmin, false);
+  });
+
+  it('layers file < env < flags', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mycel-config-'));
+    const file = join(dir, 'cp.yaml');
+    writeFileSync(file, 'apiServer:\n  port: 7000\n  address: 127.0.0.1\nstore:\n  type: redis\n');
+    const c = loadConfig({ file, env: { MYCEL_API_SERVER_PORT: '7001' }, flags: { 'apiServer.port': 7002 } });
+    assert.equal(c.apiServer.port, 7002);
+    assert.equal(c.apiServer.address, '127.0.0.1');
+    assert.equal(c.store.type, 'redis');
+    assert.equal(loadConfig({ file, env: { MYCEL_API_SERVER_PORT: '7001' } }).apiServer.port, 7001);
+  });
+
+  it('reports every problem with its source', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mycel-config-'));
+    const file = join(dir, 'cp.yaml');
+    writeFileSync(file, 'apiServer:\n  port: 70000\n  colour: blue\nstore:\n  type: etcd\n');
+    assert.deepEqual(fields(() => loadConfig({ file, env: { MYCEL_STORE_REDIS_URL: 'http://x', MYCEL_NOPE: '1' }, flags: { 'apiServer.localhostIsAdmin': 'maybe' } })), [
+      'file apiServer.port: must be between 1 and 65535, got 70000',
+      'file apiServer.colour: unknown setting',
+      'file store.type: must be one of memory, redis, got "etcd"',
+      'env MYCEL_STORE_REDIS_URL: scheme must be one of redis:, rediss:, got http:',
+      `env MYCEL_NOPE: unknown setting; known: ${[
+        'MYCEL_MODE', 'MYCEL_ZONE', 'MYCEL_LOG_LEVEL', 'MYCEL_API_SERVER_ADDRESS', 'MYCEL_API_SERVER_PORT',
+        'MYCEL_API_SERVER_MAX_BODY_BYTES', 'MYCEL_API_SERVER_LOCALHOST_IS_ADMIN', 'MYCEL_STORE_TYPE', 'MYCEL_STORE_REDIS_URL',
+        'MYCEL_STORE_REDIS_CONNECT_TIMEOUT', 'MYCEL_AUTH_ADMIN_TOKEN_FILE', 'MYCEL_AUTH_ADMIN_TOKEN_VALID_FOR', 'MYCEL_DEFAULTS_SKIP_MESH_CREATION',
+      ].join(', ')}`,
+      'flag apiServer.localhostIsAdmin: must be true or false, got "maybe"',
+    ]);
+  });
+
+  it('rejects an unreadable file and a zone mode without zone', () => {
+    assert.match(fields(() => loadConfig({ file: '/nonexistent/cp.yaml' }))[0] ?? '', /^file: ENOENT/);
+    assert.deepEqual(fields(() => loadConfig({ flags: { mode: 'zone' } })), ['zone: is required in zone mode']);
+  });
+});

@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import { AlreadyExistsError, MESH_TYPE, createCoreRegistry } from '@mycel/core';
+import type { TypeRegistry } from '@mycel/core';
+import { ApiServer } from '@mycel/api';
+import type { ApiAuth } from '@mycel/api';
+import type { ControlPlaneConfig } from '@mycel/config';
+import { durationMs } from '@mycel/config';
+import { MemoryStore, RedisStore } from '@mycel/store';
+import type { ResourceStore } from '@mycel/store';
+import { Metrics } from '@mycel/telemetry';
+import type { Logger } from '@mycel/telemetry';
+import {
+  RevocationList,
+  SigningKeyManager,
+  USER_TOKEN_REVOCATIONS,
+  USER_TOKEN_SIGNING_KEY_PREFIX,
+  UserTokenIssuer,
+  UserTokenValidator,
+  ensureAdminTokenFile,
+} from '@mycel/tokens';
+
+/** Version reported by the API and `mycelctl version`. */
+export const MYCEL_VERSION = '0.1.0';
+/** Name of the mesh created on first start unless `defaults.skipMeshCreation`. */
+export const DEFAULT_MESH = 'default';
+
+/** Options of {@link startControlPlane}. */
+export interface ControlPlaneOptions {
+  readonly config: ControlPlaneConfig;
+  readonly logger: Logger;
+  /** `zone-cp` or `global-cp`: the OpenTelemetry service name. */
+  readonly serviceName: string;
+  readonly now?: () => Date;
+}
+
+/** A running control plane; `stop()` shuts every component down in reverse start order. */
+export interface ControlPlane {
+  readonly instanceId: string;
+  readonly registry: TypeRegistry;
+  readonly store: ResourceStore;
+  /** The bound API port. */
+  readonly apiPort: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a control plane from validated config: store, signing keys and admin token file, the
+ * default mesh, and the REST API. A component that fails to start stops the ones started before it
+ * and the error propagates (the service exits non-zero with its message).
+ */
+export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
+  const { config, logger } = options;
+  const now = options.now ?? (() => new Date());
+  const instanceId = `${options.serviceName}-${randomUUID().slice(0, 8)}`;
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.reverse()) {
+      await stop().catch((err: unknown) => logger.error('error while stopping', { error: err }));
+    }
+    stops.length = 0;
+  };
+
+  try {
+    const registry = createCoreRegistry();
+    const metrics = new Metrics({ serviceName: options.serviceName, instanceId });
+    stops.push(() => metrics.shutdown());
+
+    const store = await openStore(config, now);
+    stops.push(() => store.close());
+    logger.info('store ready', { type: config.store.type });
+
+    const keys = new SigningKeyManager({ store, type: 'GlobalSecret', prefix: USER_TOKEN_SIGNING_KEY_PREFIX });
+    const ensured = await keys.ensureKey();
+    if (ensured.created) logger.info('generated the user-token signing key', { kid: ensured.kid });
+    const revocations = new RevocationList({ store, type: 'GlobalSecret', name: USER_TOKEN_REVOCATIONS });
+    const issuer = new UserTokenIssuer({ keys, now });
+    const validator = new UserTokenValidator({ keys, revocations, now });
+    const adminToken = await ensureAdminTokenFile({
+      path: config.auth.adminTokenFile,
+      issuer,
+      validator,
+      validForMs: durationMs(config.auth.adminTokenValidFor),
+    });
+    logger.info(adminToken.created ? 'wrote a new admin token' : 'admin token file is valid', { path: adminToken.path });
+
+    if (!config.defaults.skipMeshCreation) await ensureMesh(store, DEFAULT_MESH, logger);
+
+    const auth: ApiAuth = {
+      validate: (token) => validator.validate(token),
+      issueUserToken: (request) => issuer.issue(request),
+      revoke: (jti) => revocations.revoke(jti),
+    };
+    let ready = false;
+    const api = new ApiServer({
+      registry,
+      store,
+      auth,
+      logger: logger.child({ component: 'api' }),
+      metrics,
+      mode: config.mode,
+      instanceId,
+      version: MYCEL_VERSION,
+      maxBodyBytes: config.apiServer.maxBodyBytes,
+      localhostIsAdmin: config.apiServer.localhostIsAdmin,
+      readiness: () => (ready ? { ready: true } : { ready: false, reason: 'starting' }),
+    });
+    await api.start({ address: config.apiServer.address, port: config.apiServer.port });
+    stops.push(() => api.stop());
+    ready = true;
+    if (config.apiServer.localhostIsAdmin) {
+      logger.warn('localhost-is-admin is on: loopback callers without a token are admin (development only)');
+    }
+    logger.info('API listening', { address: config.apiServer.address, port: api.port });
+
+    return { instanceId, registry, store, apiPort: api.port, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+async function openStore(config: ControlPlaneConfig, now: () => Date): Promise<ResourceStore> {
+  if (config.store.type === 'memory') return new MemoryStore({ clock: now });
+  return RedisStore.connect({ url: config.store.redis.url, clock: now, connectTimeoutMs: durationMs(config.store.redis.connectTimeout) });
+}
+
+async function ensureMesh(store: ResourceStore, name: string, logger: Logger): Promise<void> {
+  if (await store.find({ type: MESH_TYPE, name })) return;
+  try {
+    await store.create({ type: MESH_TYPE, name, labels: {}, spec: {} });
+    logger.info('created mesh', { mesh: name });
+  } catch (err) {
+    // Another replica created it between our find and create: the goal is reached.
+    if (!(err instanceof AlreadyExistsError)) throw err;
+  }
+}

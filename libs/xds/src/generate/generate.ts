@@ -1,0 +1,63 @@
+import type { XdsResource, XdsTypeUrl, Snapshot } from '../resource-types';
+import { PUSH_ORDER } from '../resource-types';
+import { adminGenerator } from './admin.generator';
+import { assertConsistent } from './consistency';
+import { EncodingCache } from './encoding-cache';
+import { endpointsGenerator } from './endpoints.generator';
+import type { ResourceGenerator } from './generator';
+import { inboundGenerator } from './inbound.generator';
+import { outboundGenerator } from './outbound.generator';
+import type { MeshContext, Proxy } from './proxy';
+import { assertSameMesh } from './proxy';
+import { proxylessGenerator } from './proxyless.generator';
+import { ResourceSet } from './resource-set';
+
+/** Generators of an Envoy sidecar, in the order they run. */
+export const ENVOY_GENERATORS: readonly ResourceGenerator[] = Object.freeze([inboundGenerator, outboundGenerator, endpointsGenerator, adminGenerator]);
+/** Generators of a proxyless gRPC application, in the order they run. */
+export const PROXYLESS_GENERATORS: readonly ResourceGenerator[] = Object.freeze([proxylessGenerator]);
+
+/** Options of {@link generateSnapshot}. */
+export interface GenerateOptions {
+  /**
+   * Cache that encodes each distinct resource once across proxies and calls. Pass the long-lived
+   * one of the control plane; without it a fresh cache is used and nothing is shared.
+   */
+  readonly cache?: EncodingCache;
+}
+
+/**
+ * Runs the generators of the proxy's kind in order and merges their resources; a name produced
+ * twice throws `DuplicateResourceError`. Policy plugins modify the returned set before
+ * {@link toSnapshot}.
+ */
+export function generateResources(proxy: Proxy, ctx: MeshContext): ResourceSet {
+  assertSameMesh(proxy, ctx);
+  const set = new ResourceSet();
+  for (const generator of proxy.kind === 'grpc' ? PROXYLESS_GENERATORS : ENVOY_GENERATORS) set.addAll(generator.generate(ctx, proxy));
+  return set;
+}
+
+/**
+ * Encodes every resource of `set` once (through `cache`) into a {@link Snapshot}: one map per type
+ * URL in push order, every type present (empty when the proxy has none), names sorted. Throws
+ * `EnvoyShapeError` / `EnvoyRulesError` for a resource Envoy would reject.
+ */
+export function toSnapshot(set: ResourceSet, cache: EncodingCache = new EncodingCache()): Snapshot {
+  const resources = new Map<XdsTypeUrl, Map<string, XdsResource>>();
+  for (const typeUrl of PUSH_ORDER) resources.set(typeUrl, new Map());
+  for (const entry of set.entries()) resources.get(entry.typeUrl)?.set(entry.name, cache.encode(entry.typeUrl, entry.name, entry.message));
+  return { resources };
+}
+
+/**
+ * The snapshot of `proxy`: {@link generateResources}, a consistency check (every referenced
+ * cluster, ClusterLoadAssignment and route configuration exists, else
+ * `SnapshotInconsistencyError`), then {@link toSnapshot}. Deterministic: equal inputs give equal
+ * versions.
+ */
+export function generateSnapshot(proxy: Proxy, ctx: MeshContext, options: GenerateOptions = {}): Snapshot {
+  const set = generateResources(proxy, ctx);
+  assertConsistent(set);
+  return toSnapshot(set, options.cache);
+}

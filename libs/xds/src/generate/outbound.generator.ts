@@ -1,0 +1,51 @@
+import type { JsonObject } from '@mycel/core';
+import { TypeUrl } from '../resource-types';
+import { outboundListenerName, outboundRouteConfigName, statPrefix, subsetClusterName } from '../naming';
+import { adsConfigSource, catchAllRoute, edsCluster, httpConnectionManagerFilter, routeConfiguration, routerFilter, socketAddress, tcpProxyFilter } from './envoy-messages';
+import type { ResourceGenerator } from './generator';
+import type { MeshContext, OutboundDestination, Proxy } from './proxy';
+import { isHttp2Protocol, isHttpProtocol, outboundDestinations } from './proxy';
+import { ResourceSet } from './resource-set';
+
+/**
+ * Per tag-based outbound of an Envoy dataplane: a Listener `outbound:<ip>:<port>` and an EDS
+ * cluster named by the destination (`<service>`, or `<service>-<hash>` for a subset). HTTP
+ * protocols get an HttpConnectionManager using RDS over ADS and a RouteConfiguration
+ * `outbound:<cluster>` sending everything to the cluster; tcp gets a TcpProxy. Outbounds with a
+ * `backendRef` are skipped (see `outboundDestinations`). Outbounds sharing a destination share its
+ * cluster and route configuration.
+ */
+export const outboundGenerator: ResourceGenerator = {
+  name: 'outbound',
+  generate(ctx: MeshContext, proxy: Proxy): ResourceSet {
+    const set = new ResourceSet();
+    for (const dest of outboundDestinations(proxy, ctx)) {
+      const cluster = subsetClusterName(dest.service, dest.tags);
+      if (!set.has(TypeUrl.cluster, cluster)) set.add(TypeUrl.cluster, edsCluster(cluster, dest.protocol));
+      const http = isHttpProtocol(dest.protocol);
+      if (http && !set.has(TypeUrl.route, outboundRouteConfigName(cluster))) {
+        set.add(TypeUrl.route, routeConfiguration(outboundRouteConfigName(cluster), cluster, ['*'], [catchAllRoute(cluster)]));
+      }
+      set.add(TypeUrl.listener, outboundListener(dest, cluster, http));
+    }
+    return set;
+  },
+};
+
+function outboundListener(dest: OutboundDestination, cluster: string, http: boolean): JsonObject {
+  const filter = http
+    ? httpConnectionManagerFilter({
+        stat_prefix: statPrefix(cluster),
+        codec_type: 'AUTO',
+        rds: { config_source: adsConfigSource(), route_config_name: outboundRouteConfigName(cluster) },
+        http_filters: [routerFilter()],
+        ...(isHttp2Protocol(dest.protocol) ? { http2_protocol_options: {} } : {}),
+      })
+    : tcpProxyFilter(statPrefix(cluster), cluster);
+  return {
+    name: outboundListenerName(dest.listenAddress, dest.listenPort),
+    address: socketAddress(dest.listenAddress, dest.listenPort),
+    traffic_direction: 'OUTBOUND',
+    filter_chains: [{ filters: [filter] }],
+  };
+}

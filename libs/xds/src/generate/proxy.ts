@@ -1,0 +1,220 @@
+import { isIP } from 'node:net';
+import type { DataplaneInbound, DataplaneSpec, JsonObject, MeshSpec, Protocol, Resource } from '@mycel/core';
+import { Labels, MycelError, isProtocol } from '@mycel/core';
+import { shareResource } from './encoding-cache';
+
+/** How a dataplane consumes xDS: an Envoy sidecar, or a gRPC application with an xDS client (proxyless). */
+export type ProxyKind = 'envoy' | 'grpc';
+
+/** The proxy a snapshot is generated for. */
+export interface Proxy {
+  readonly dataplane: Resource<DataplaneSpec>;
+  readonly mesh: Resource<MeshSpec>;
+  /** Zone the proxy runs in (this zone control plane's zone). */
+  readonly zone: string;
+  readonly kind: ProxyKind;
+}
+
+/** One ready instance of a service, as other proxies reach it. */
+export interface Endpoint {
+  /** IP address other proxies dial: the dataplane's advertisedAddress, else the inbound's address, else the dataplane's address. */
+  readonly address: string;
+  /** The inbound's port (the port its proxy, or a proxyless server, listens on). */
+  readonly port: number;
+  /** Zone of the dataplane: its `mycel.io/zone` label, else the local zone. */
+  readonly zone: string;
+  /** Tags of the inbound. */
+  readonly tags: Readonly<Record<string, string>>;
+  /** Name of the dataplane the inbound belongs to. */
+  readonly dataplane: string;
+}
+
+/** What every proxy of one mesh shares: endpoints and protocols of its services, and resources built once. */
+export interface MeshContext {
+  readonly mesh: string;
+  /** Zone of this control plane: its endpoints get priority 0, other zones' priority 1. */
+  readonly localZone: string;
+  /** Ready endpoints per service name, sorted by zone, address, port. A service whose instances are all unready maps to []. */
+  readonly endpoints: ReadonlyMap<string, readonly Endpoint[]>;
+  /** Protocol per service (see {@link commonProtocol}). */
+  readonly protocols: ReadonlyMap<string, Protocol>;
+  /** Every service with at least one inbound in the mesh, sorted. */
+  readonly services: readonly string[];
+  /** Resources built once for the whole mesh (e.g. a service's ClusterLoadAssignment), frozen. */
+  readonly shared: SharedResources;
+}
+
+/** A proxy and a mesh context that do not belong together. */
+export class ProxyContextError extends MycelError {
+  readonly code = 'INTERNAL' as const;
+}
+
+/** Memo of mesh-wide resources: built on first request, frozen with `shareResource`, then reused. */
+export class SharedResources {
+  private readonly memo = new Map<string, JsonObject>();
+
+  /** The resource memoised under `key`, built by `build` the first time. */
+  get(key: string, build: () => JsonObject): JsonObject {
+    let message = this.memo.get(key);
+    if (message === undefined) {
+      message = shareResource(build());
+      this.memo.set(key, message);
+    }
+    return message;
+  }
+}
+
+/** Default port of Envoy's admin API when the dataplane does not set `networking.admin.port`. */
+export const DEFAULT_ADMIN_PORT = 9901;
+/** Address outbound listeners bind when the outbound gives none. */
+export const DEFAULT_OUTBOUND_ADDRESS = '127.0.0.1';
+/** Address the application of an inbound listens on when `serviceAddress` is absent. */
+export const DEFAULT_SERVICE_ADDRESS = '127.0.0.1';
+
+/**
+ * Builds the context of mesh `meshName` from every dataplane the zone knows (others' meshes are
+ * ignored): ready inbounds (`health.ready !== false`) become endpoints of their service, each in
+ * its dataplane's zone. Inbounds whose reachable address is a DNS name are left out: EDS and
+ * gRPC need IP addresses and resolving names here would make generation depend on DNS.
+ */
+export function buildMeshContext(meshName: string, dataplanes: readonly Resource<DataplaneSpec>[], localZone: string): MeshContext {
+  const endpoints = new Map<string, Endpoint[]>();
+  const protocolsSeen = new Map<string, Set<Protocol>>();
+  for (const dp of dataplanes) {
+    if (dp.mesh !== meshName) continue;
+    const networking = dp.spec.networking;
+    const zone = dp.labels[Labels.zone] ?? localZone;
+    for (const inbound of networking.inbound ?? []) {
+      const service = inbound.tags[Labels.service];
+      if (service === undefined) continue;
+      let seen = protocolsSeen.get(service);
+      if (seen === undefined) {
+        seen = new Set();
+        protocolsSeen.set(service, seen);
+      }
+      seen.add(protocolOfTags(inbound.tags));
+      let list = endpoints.get(service);
+      if (list === undefined) {
+        list = [];
+        endpoints.set(service, list);
+      }
+      if (inbound.health?.ready === false) continue;
+      const address = networking.advertisedAddress ?? inbound.address ?? networking.address;
+      if (isIP(address) === 0) continue;
+      list.push({ address, port: inbound.port, zone, tags: inbound.tags, dataplane: dp.name });
+    }
+  }
+  for (const list of endpoints.values()) list.sort(compareEndpoints);
+  const protocols = new Map<string, Protocol>();
+  for (const [service, seen] of protocolsSeen) protocols.set(service, commonProtocol(seen));
+  return {
+    mesh: meshName,
+    localZone,
+    endpoints,
+    protocols,
+    services: [...endpoints.keys()].sort(),
+    shared: new SharedResources(),
+  };
+}
+
+/** The protocol an inbound's tags declare; tcp when `mycel.io/protocol` is absent. */
+export function protocolOfTags(tags: Readonly<Record<string, string>>): Protocol {
+  const p = tags[Labels.protocol];
+  return p !== undefined && isProtocol(p) ? p : 'tcp';
+}
+
+/**
+ * The protocol all instances of a service agree on: the one they share; http2 when they mix grpc
+ * and http2 (both speak HTTP/2); tcp otherwise, since a raw TCP proxy works for every protocol.
+ */
+export function commonProtocol(protocols: ReadonlySet<Protocol>): Protocol {
+  if (protocols.size === 1) return [...protocols][0] as Protocol;
+  if ([...protocols].every((p) => p === 'grpc' || p === 'http2')) return 'http2';
+  return 'tcp';
+}
+
+/** True for protocols served through an HTTP connection manager. */
+export function isHttpProtocol(protocol: Protocol): boolean {
+  return protocol !== 'tcp';
+}
+
+/** True for protocols whose upstream connections must speak HTTP/2. */
+export function isHttp2Protocol(protocol: Protocol): boolean {
+  return protocol === 'http2' || protocol === 'grpc';
+}
+
+/** Throws {@link ProxyContextError} unless `ctx` is the context of the proxy's mesh. */
+export function assertSameMesh(proxy: Proxy, ctx: MeshContext): void {
+  if (proxy.dataplane.mesh !== ctx.mesh || proxy.mesh.name !== ctx.mesh) {
+    throw new ProxyContextError(`dataplane ${String(proxy.dataplane.mesh)}/${proxy.dataplane.name} (mesh resource '${proxy.mesh.name}') cannot use the context of mesh '${ctx.mesh}'`);
+  }
+}
+
+/** An inbound of the proxy with every default applied. */
+export interface ResolvedInbound {
+  readonly inbound: DataplaneInbound;
+  readonly service: string;
+  readonly protocol: Protocol;
+  /** IP the proxy's listener binds: the inbound's or the dataplane's address; 0.0.0.0 when that is a DNS name. */
+  readonly bindAddress: string;
+  readonly port: number;
+  /** Where the application listens. */
+  readonly serviceAddress: string;
+  readonly servicePort: number;
+}
+
+/** The proxy's inbounds with defaults applied, in declaration order. */
+export function resolvedInbounds(proxy: Proxy): ResolvedInbound[] {
+  const networking = proxy.dataplane.spec.networking;
+  return (networking.inbound ?? []).map((inbound) => {
+    const address = inbound.address ?? networking.address;
+    return {
+      inbound,
+      service: inbound.tags[Labels.service] ?? '',
+      protocol: protocolOfTags(inbound.tags),
+      bindAddress: isIP(address) === 0 ? '0.0.0.0' : address,
+      port: inbound.port,
+      serviceAddress: inbound.serviceAddress ?? DEFAULT_SERVICE_ADDRESS,
+      servicePort: inbound.servicePort ?? inbound.port,
+    };
+  });
+}
+
+/** Where one outbound of the proxy leads. */
+export interface OutboundDestination {
+  readonly service: string;
+  /** Tags the outbound selects endpoints by (including `mycel.io/service`). */
+  readonly tags: Readonly<Record<string, string>>;
+  readonly protocol: Protocol;
+  readonly listenAddress: string;
+  readonly listenPort: number;
+}
+
+/**
+ * The proxy's tag-based outbounds with defaults applied, in declaration order. Outbounds with a
+ * `backendRef` are skipped: they name a MeshService, a resource type Mycel does not have yet, so
+ * there is nothing to resolve them against.
+ */
+export function outboundDestinations(proxy: Proxy, ctx: MeshContext): OutboundDestination[] {
+  const out: OutboundDestination[] = [];
+  for (const outbound of proxy.dataplane.spec.networking.outbound ?? []) {
+    if (outbound.tags === undefined) continue;
+    const service = outbound.tags[Labels.service];
+    if (service === undefined) continue;
+    out.push({
+      service,
+      tags: outbound.tags,
+      protocol: ctx.protocols.get(service) ?? 'tcp',
+      listenAddress: outbound.address ?? DEFAULT_OUTBOUND_ADDRESS,
+      listenPort: outbound.port,
+    });
+  }
+  return out;
+}
+
+function compareEndpoints(a: Endpoint, b: Endpoint): number {
+  if (a.zone !== b.zone) return a.zone < b.zone ? -1 : 1;
+  if (a.address !== b.address) return a.address < b.address ? -1 : 1;
+  if (a.port !== b.port) return a.port - b.port;
+  return a.dataplane < b.dataplane ? -1 : a.dataplane > b.dataplane ? 1 : 0;
+}

@@ -7,9 +7,10 @@ import {
   NotFoundError,
   ValidationError,
   formatKey,
+  jsonEqual,
   parseResource,
 } from '@mycel/core';
-import type { Resource, ResourceKey, ResourceTypeDescriptor, TypeRegistry } from '@mycel/core';
+import type { Resource, ResourceInput, ResourceKey, ResourceTypeDescriptor, TypeRegistry } from '@mycel/core';
 import type { ResourceStore } from '@mycel/store';
 import { authorize } from '@mycel/tokens';
 import type { Identity, WriteOperation } from '@mycel/tokens';
@@ -23,10 +24,20 @@ export interface ResourcePage {
   next: string | null;
 }
 
-/** Result of a PUT: the stored resource, and whether it was created, updated or left unchanged. */
+/**
+ * Result of a PUT: the stored resource, and whether it was created, updated or left unchanged. For a
+ * dry run, `resource` and `outcome` are what the PUT would have stored and answered; nothing was stored.
+ */
 export interface PutResult {
   resource: Resource;
   outcome: 'created' | 'updated' | 'unchanged';
+  dryRun?: boolean;
+}
+
+/** Options of {@link ResourceService.put}. */
+export interface PutOptions {
+  /** Run every check (authorization, validation, mesh existence, If-Match) but write nothing. */
+  readonly dryRun?: boolean;
 }
 
 /** Where a resource lives as seen from a REST path: its type's plural, and its mesh for mesh-scoped types. */
@@ -46,6 +57,8 @@ export class ResourceService {
   constructor(
     private readonly registry: TypeRegistry,
     private readonly store: ResourceStore,
+    /** Source of the times a dry run reports; the system clock by default. */
+    private readonly clock: () => Date = () => new Date(),
   ) {}
 
   /** The descriptor addressed by a path; NotFoundError for unknown plurals or the wrong scope. */
@@ -95,9 +108,10 @@ export class ResourceService {
   /**
    * Creates or replaces a resource from a request body. With `ifMatch` the stored version must equal
    * it (ConflictError otherwise; `*` means "must exist"); without, concurrent writers are retried so
-   * the last PUT wins. A rejected request changes nothing.
+   * the last PUT wins. A rejected request changes nothing. With `options.dryRun` every check runs and
+   * the result is what the PUT would have stored, but nothing is written.
    */
-  async put(identity: Identity, path: ResourcePath, name: string, body: unknown, ifMatch: string | undefined): Promise<PutResult> {
+  async put(identity: Identity, path: ResourcePath, name: string, body: unknown, ifMatch: string | undefined, options: PutOptions = {}): Promise<PutResult> {
     const descriptor = this.resolve(path);
     this.requireWritable(descriptor, 'PUT');
     const key = this.key(descriptor, path, name);
@@ -119,6 +133,7 @@ export class ResourceService {
       if (attempt > 1) this.authorizeWrite(identity, descriptor, path, name, current ? 'update' : 'create');
       if (!current) {
         if (expected !== undefined) throw new ConflictError(`${formatKey(key)} does not exist, but If-Match requires version ${expected}`);
+        if (options.dryRun) return this.preview(input, undefined);
         try {
           return { resource: await this.store.create(input), outcome: 'created' };
         } catch (err) {
@@ -129,6 +144,7 @@ export class ResourceService {
       if (expected !== undefined && expected !== '*' && expected !== current.version) {
         throw new ConflictError(`${formatKey(key)} is at version ${current.version}, but If-Match requires version ${expected}`);
       }
+      if (options.dryRun) return this.preview(input, current);
       try {
         const resource = await this.store.update(input, { expectedVersion: current.version });
         return { resource, outcome: resource.version === current.version ? 'unchanged' : 'updated' };
@@ -153,6 +169,17 @@ export class ResourceService {
       throw new ConflictError(`${formatKey(key)} is at version ${current.version}, but If-Match requires version ${expected}`);
     }
     await this.store.delete(key, expected === undefined || expected === '*' ? {} : { expectedVersion: expected });
+  }
+
+  /** What writing `input` over `current` would store, by the store's rules (see ResourceStore.update), without writing. */
+  private preview(input: ResourceInput, current: Resource | undefined): PutResult {
+    const now = this.clock().toISOString();
+    if (!current) return { resource: { ...input, creationTime: now, modificationTime: now, version: '1' }, outcome: 'created', dryRun: true };
+    if (jsonEqual(current.labels, input.labels) && jsonEqual(current.spec, input.spec)) {
+      return { resource: current, outcome: 'unchanged', dryRun: true };
+    }
+    const version = String(Number(current.version) + 1);
+    return { resource: { ...input, creationTime: current.creationTime, modificationTime: now, version }, outcome: 'updated', dryRun: true };
   }
 
   private authorizeWrite(identity: Identity, descriptor: ResourceTypeDescriptor, path: ResourcePath, name: string, operation: WriteOperation): void {
@@ -182,7 +209,8 @@ function meshOf(path: ResourcePath): { mesh?: string } {
 export function parseIfMatch(header: string): string {
   const value = header.trim();
   if (value === '*') return '*';
-  const m = /^(?:W\/)?"?([0-9]+)"?$/.exec(value);
+  // Quotes come in pairs: `"3` or `3"` is not an entity tag.
+  const m = /^(?:W\/)?"([0-9]+)"$/.exec(value) ?? /^([0-9]+)$/.exec(value);
   if (!m) {
     throw new MalformedInputError(`If-Match must be a version such as "3", got '${header}'`, [
       { field: 'header If-Match', reason: `must be a version such as "3" or *, got '${header}'` },

@@ -1,0 +1,106 @@
+import type { Command } from 'commander';
+import { durationProblem } from '@mycel/core';
+import type { ApiClient } from '../api-client';
+import type { CliContext } from '../cli-context';
+import { checkName, collect, meshOption, outputOption, withCompletion } from '../command-options';
+import { DEFAULT_MESH } from '../apply-plan';
+import { ApiRejectedError, UnsupportedError, UsageError } from '../errors';
+import { formatData } from '../output-format';
+import { generateSigningKeyPem, signingKeyResource } from '../signing-key';
+import { resourcePath } from '../type-catalog';
+
+/** Token lifetime when `--valid-for` is not given. */
+export const DEFAULT_TOKEN_VALIDITY = '24h';
+
+/** `generate dataplane-token|zone-token|signing-key`. */
+export function registerGenerateCommands(program: Command, ctx: CliContext): void {
+  const generate = program.command('generate').description('generate tokens (issued by the control plane) and signing keys (made locally)');
+
+  withCompletion(
+    generate
+      .command('dataplane-token')
+      .description('issue a token a dataplane presents to connect (POST /tokens/dataplane); prints the token')
+      .requiredOption('--name <name>', 'name of the dataplane the token is for')
+      .addOption(meshOption('mesh of the dataplane'))
+      .option('--tag <key=value>', 'a tag the dataplane must have; repeatable, value may be a comma-separated list (mycel.io/service=web,api)', collect)
+      .option('--valid-for <duration>', 'lifetime, e.g. 1h, 24h, 30d', DEFAULT_TOKEN_VALIDITY)
+      .action(async (flags: { name: string; mesh?: string; tag?: string[]; validFor: string }) => {
+        const name = checkName(flags.name, '--name');
+        const mesh = checkName(flags.mesh ?? DEFAULT_MESH, '--mesh');
+        const tags = parseTags(flags.tag ?? []);
+        const validFor = checkValidity(flags.validFor);
+        const client = ctx.client();
+        // A missing mesh is then reported as such, so a 404 below can only mean an unsupported endpoint.
+        await client.request('GET', resourcePath((await ctx.catalog()).resolve('meshes'), mesh));
+        const body = { mesh, name, ...(Object.keys(tags).length > 0 ? { tags } : {}), validFor };
+        ctx.print(`${await issueToken(client, '/tokens/dataplane', body, 'dataplane tokens')}\n`);
+      }),
+    { options: { '--mesh': 'meshes' } },
+  );
+
+  generate
+    .command('zone-token')
+    .description('issue a token a zone control plane presents to the global one (POST /tokens/zone); prints the token')
+    .requiredOption('--zone <name>', 'name of the zone')
+    .option('--valid-for <duration>', 'lifetime, e.g. 24h, 720h', DEFAULT_TOKEN_VALIDITY)
+    .action(async (flags: { zone: string; validFor: string }) => {
+      const body = { zone: checkName(flags.zone, '--zone'), validFor: checkValidity(flags.validFor) };
+      ctx.print(`${await issueToken(ctx.client(), '/tokens/zone', body, 'zone tokens')}\n`);
+    });
+
+  withCompletion(
+    generate
+      .command('signing-key')
+      .summary('generate a token signing key as a GlobalSecret or Secret to apply')
+      .description(
+        'generate an ES256 (EC P-256) private key, PKCS#8 PEM, locally and print it as a resource to apply: ' +
+          'a GlobalSecret, or a Secret of --mesh (e.g. --name user-token-signing-key-2 to rotate user-token keys)',
+      )
+      .requiredOption('--name <name>', 'name of the secret, e.g. user-token-signing-key-2 or dataplane-token-signing-key-1')
+      .option('-m, --mesh <mesh>', 'make it a Secret of this mesh instead of a GlobalSecret')
+      .addOption(outputOption(['yaml', 'json'], 'yaml'))
+      .action((flags: { name: string; mesh?: string; output: 'yaml' | 'json' }) => {
+        const name = checkName(flags.name, '--name');
+        const mesh = flags.mesh === undefined ? undefined : checkName(flags.mesh, '--mesh');
+        ctx.print(formatData(flags.output, signingKeyResource(generateSigningKeyPem(), name, mesh)));
+      }),
+    { options: { '--mesh': 'meshes' } },
+  );
+}
+
+/**
+ * POSTs a token request and returns `token`. A 404 or 405 means the control plane has no such
+ * endpoint: an UnsupportedError naming `feature`, carrying the server's answer.
+ */
+async function issueToken(client: ApiClient, path: string, body: unknown, feature: string): Promise<string> {
+  let res;
+  try {
+    res = await client.request('POST', path, { body });
+  } catch (err) {
+    if (err instanceof ApiRejectedError && (err.status === 404 || err.status === 405)) throw new UnsupportedError(feature, err);
+    throw err;
+  }
+  const token = (res.json as { token?: unknown } | undefined)?.token;
+  if (typeof token !== 'string' || token === '') throw new UnsupportedError(feature, undefined, `POST ${path} answered ${res.status} without a token`);
+  return token;
+}
+
+/** `--tag k=v1,v2` flags as `{k: [v1, v2]}`; repeated keys accumulate, values deduplicated and sorted. */
+export function parseTags(flags: readonly string[]): Record<string, string[]> {
+  const tags = new Map<string, Set<string>>();
+  for (const flag of flags) {
+    const eq = flag.indexOf('=');
+    const values = flag.slice(eq + 1).split(',').filter((v) => v !== '');
+    if (eq <= 0 || values.length === 0) throw new UsageError(`--tag must be key=value or key=value1,value2, got '${flag}'`);
+    const set = tags.get(flag.slice(0, eq)) ?? new Set<string>();
+    for (const v of values) set.add(v);
+    tags.set(flag.slice(0, eq), set);
+  }
+  return Object.fromEntries([...tags.keys()].sort().map((k) => [k, [...(tags.get(k) as Set<string>)].sort()]));
+}
+
+function checkValidity(validFor: string): string {
+  const problem = durationProblem(validFor, 1);
+  if (problem) throw new UsageError(`--valid-for ${problem}`);
+  return validFor;
+}

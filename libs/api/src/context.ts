@@ -21,6 +21,31 @@ export interface ApiAuth {
   revoke(jti: string): Promise<void>;
 }
 
+/** What POST /tokens/dataplane asks for, after validation: bound to a name and/or tags within one mesh. */
+export interface DataplaneTokenRequest {
+  readonly mesh: string;
+  /** The dataplane name the token is bound to; absent means any name whose tags match. */
+  readonly name?: string;
+  /** Tags the dataplane's inbounds must carry (e.g. `mycel.io/service`). */
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly validForMs: number;
+}
+
+/**
+ * Zone-only features a control plane that serves dataplanes plugs into the API. A control plane
+ * without them (global) answers 404 on their endpoints.
+ */
+export interface ZoneApiExtensions {
+  /** Issues a dataplane token signed with the mesh's signing key. */
+  issueDataplaneToken(request: DataplaneTokenRequest): Promise<string>;
+  /** Revokes a dataplane token of `mesh` by `jti`. */
+  revokeDataplaneToken(mesh: string, jti: string): Promise<void>;
+  /** The xDS resources generated for a dataplane, decoded to JSON; NotFoundError when it does not exist. */
+  dataplaneConfig(mesh: string, name: string): Promise<unknown>;
+  /** The merged policy rules that apply to a dataplane; NotFoundError when it does not exist. */
+  dataplaneRules(mesh: string, name: string): Promise<unknown>;
+}
+
 /** Readiness of the control plane as reported by `/readyz`. */
 export interface Readiness {
   readonly ready: boolean;
@@ -44,4 +69,6 @@ export interface ApiContext {
   /** Development convenience: loopback callers without a token are admin. */
   readonly localhostIsAdmin: boolean;
   readonly readiness: () => Readiness;
+  /** Present on control planes that serve dataplanes (standalone, zone). */
+  readonly zone?: ZoneApiExtensions;
 }

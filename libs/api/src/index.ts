@@ -1,4 +1,4 @@
-export type { ApiContext, ApiAuth, UserTokenRequest, Readiness } from './context';
+export type { ApiContext, ApiAuth, UserTokenRequest, Readiness, ZoneApiExtensions, DataplaneTokenRequest } from './context';
 export { createApiApp } from './app';
 export type { ListenOptions } from './api-server';
 export { ApiServer } from './api-server';

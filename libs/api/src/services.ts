@@ -1,4 +1,5 @@
 import type { ApiContext } from './context';
+import { DataplaneService } from './dataplane.service';
 import { ResourceService } from './resource.service';
 import { TokenService } from './token.service';
 
@@ -7,6 +8,7 @@ export interface ApiServices {
   readonly context: ApiContext;
   readonly resources: ResourceService;
   readonly tokens: TokenService;
+  readonly dataplanes: DataplaneService;
 }
 
 /** Builds the services of one API app. */
@@ -15,5 +17,6 @@ export function createServices(context: ApiContext): ApiServices {
     context,
     resources: new ResourceService(context.registry, context.store),
     tokens: new TokenService(context.auth),
+    dataplanes: new DataplaneService(context.zone),
   };
 }

@@ -78,3 +78,22 @@ export interface RevocationRequestBody {
   /** The `jti` claim of the token to revoke. */
   jti: string;
 }
+
+/** POST /tokens/dataplane request. */
+export interface DataplaneTokenRequestBody {
+  /** Mesh the dataplane belongs to; the token is signed with this mesh's key. */
+  mesh: string;
+  /** Dataplane name the token is bound to (required unless `tags` are given). */
+  name?: string;
+  /** Tags the dataplane's inbounds must all carry, e.g. `{"mycel.io/service": "web"}`. */
+  tags?: { [key: string]: string };
+  /** Lifetime such as `24h` (default); at most 10 years. */
+  validFor?: string;
+}
+
+/** POST /tokens/dataplane/revocations request. */
+export interface DataplaneRevocationRequestBody {
+  mesh: string;
+  /** The `jti` claim of the token to revoke. */
+  jti: string;
+}

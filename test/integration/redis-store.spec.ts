@@ -62,6 +62,37 @@ describe('RedisStore on redis-server', function () {
     };
   });
 
+  describe('startRedisServer', () => {
+    it('fails with a clear error when redis-server is not on PATH', async () => {
+      const path = process.env['PATH'];
+      process.env['PATH'] = '/nonexistent';
+      try {
+        await assert.rejects(startRedisServer(), /redis-server was not found on PATH/);
+      } finally {
+        process.env['PATH'] = path;
+      }
+    });
+
+    it('restart() replays the AOF on the same port and dir', async () => {
+      // `always`, so the write is in the AOF before the reply (see the reconnects suite below).
+      const own = await startRedisServer({ args: ['--appendfsync', 'always'] });
+      try {
+        await own.command('SET', 'k', 'v');
+        const { port, dir } = own;
+        const pid = own.pid;
+        await own.kill9();
+        assert.equal(own.pid, 0);
+        await own.restart();
+        assert.notEqual(own.pid, pid);
+        assert.deepEqual([own.port, own.dir], [port, dir]);
+        assert.equal(await own.command('GET', 'k'), 'v');
+      } finally {
+        await own.stop();
+      }
+      assert.equal(own.pid, 0);
+    });
+  });
+
   describe('connection', () => {
     it('connect fails with UnavailableError naming the URL and the reason when nothing listens', async () => {
       const port = await freePort();
@@ -114,11 +145,23 @@ describe('RedisStore on redis-server', function () {
   });
 
   describe('reconnects', () => {
+    // These tests kill -9 redis-server and expect no acknowledged write to be lost. Under `everysec` Redis
+    // may acknowledge writes whose AOF write it postponed behind a running fsync (up to 2 s), so only
+    // `always` makes that deterministic; see the RedisStore TSDoc.
+    let durable: RedisServer;
     let store: RedisStore;
     let watch: ChangeStream;
 
+    before(async () => {
+      durable = await startRedisServer({ args: ['--appendfsync', 'always'] });
+    });
+
+    after(async () => {
+      await durable?.stop();
+    });
+
     beforeEach(async () => {
-      store = await RedisStore.connect({ url: server.url, keyPrefix: 'reconnect' });
+      store = await RedisStore.connect({ url: durable.url, keyPrefix: 'reconnect' });
       await store.create(defaultMesh);
       watch = store.watch();
     });
@@ -126,7 +169,20 @@ describe('RedisStore on redis-server', function () {
     afterEach(async () => {
       await watch.close();
       await store.close();
-      await server.command('FLUSHALL');
+      await durable.command('FLUSHALL');
+    });
+
+    it('a watch whose revision vanished from Redis (lost writes) gets resync even when newer changes exist', async () => {
+      const it = watch[Symbol.asyncIterator]();
+      await store.create(dataplane('a'));
+      await store.create(dataplane('b'));
+      const [, b] = await changes(it, 2);
+      // Simulate a Redis that came back without the last write the watcher had already delivered.
+      await durable.command('XDEL', 'reconnect:changes', b?.revision ?? '');
+      await store.create(dataplane('c'));
+      assert.deepEqual((await it.next()).value, { kind: 'resync', revision: await store.head() });
+      await store.create(dataplane('d'));
+      assert.deepEqual((await changes(it, 1)).map(describeEvent), ['created d v1']);
     });
 
     it('a watch sees every change exactly once across a client reconnect (CLIENT KILL)', async () => {
@@ -134,11 +190,11 @@ describe('RedisStore on redis-server', function () {
       for (let i = 0; i < 5; i++) await store.create(dataplane(`dp-${i}`));
       const before = await changes(it, 3);
       // Park the watcher in XREAD BLOCK with two unread changes behind it, then kill every client connection.
-      const killed = await server.command('CLIENT', 'KILL', 'TYPE', 'normal');
+      const killed = await durable.command('CLIENT', 'KILL', 'TYPE', 'normal');
       assert.ok(typeof killed === 'number' && killed >= 2, `killed ${String(killed)} connections`);
       for (let i = 5; i < 10; i++) await store.create(dataplane(`dp-${i}`));
       const afterKill = await changes(it, 7);
-      await server.command('CLIENT', 'KILL', 'TYPE', 'normal');
+      await durable.command('CLIENT', 'KILL', 'TYPE', 'normal');
       await store.create(dataplane('last'));
       const last = await changes(it, 1);
       assert.deepEqual(
@@ -152,7 +208,7 @@ describe('RedisStore on redis-server', function () {
       const it = watch[Symbol.asyncIterator]();
       await changes(it, 1);
       const updates = Array.from({ length: 50 }, (_, i) => store.update(dataplane('hot', { n: String(i) })));
-      const kill = server.command('CLIENT', 'KILL', 'TYPE', 'normal');
+      const kill = durable.command('CLIENT', 'KILL', 'TYPE', 'normal');
       const results = await Promise.allSettled(updates);
       await kill;
       const ok = results.filter((r) => r.status === 'fulfilled').length;
@@ -167,10 +223,10 @@ describe('RedisStore on redis-server', function () {
       const it = watch[Symbol.asyncIterator]();
       for (let i = 0; i < 5; i++) await store.create(dataplane(`dp-${i}`));
       const before = await changes(it, 3);
-      await server.kill9();
+      await durable.kill9();
       // While Redis is down the pending read waits; it resumes from the last delivered id after the restart.
       const pending = changes(it, 2);
-      await server.restart();
+      await durable.restart();
       await untilAvailable(store);
       for (let i = 5; i < 10; i++) await store.create(dataplane(`dp-${i}`));
       const resumed = [...(await pending), ...(await changes(it, 5))];
@@ -183,7 +239,7 @@ describe('RedisStore on redis-server', function () {
     });
 
     it('calls fail with UnavailableError while Redis is down and work again after it returns', async () => {
-      await server.kill9();
+      await durable.kill9();
       try {
         await assert.rejects(store.get({ type: MESH_TYPE, name: 'default' }), (err: unknown) => {
           assert.ok(err instanceof UnavailableError, String(err));
@@ -191,7 +247,7 @@ describe('RedisStore on redis-server', function () {
           return true;
         });
       } finally {
-        await server.restart();
+        await durable.restart();
       }
       await untilAvailable(store);
       assert.equal((await store.get({ type: MESH_TYPE, name: 'default' })).version, '1');
@@ -200,12 +256,12 @@ describe('RedisStore on redis-server', function () {
     it('close() returns and ends watches even while Redis is down', async () => {
       const it = watch[Symbol.asyncIterator]();
       const pending = it.next();
-      await server.kill9();
+      await durable.kill9();
       try {
         await store.close();
         assert.equal((await pending).done, true);
       } finally {
-        await server.restart();
+        await durable.restart();
       }
     });
   });

@@ -186,15 +186,22 @@ return lastId(KEYS[1])
 `;
 
 /**
- * The next changes after a cursor, or a resync when some were trimmed (the cursor is older than the
- * newest trimmed entry; MAXLEN trimming does not move XINFO's max-deleted-entry-id, hence our own
- * record) or the cursor is unknown (ahead of the head: the stream was lost or reset).
+ * The next changes after a cursor, or a resync when
+ * - some were trimmed: the cursor is older than the newest trimmed entry (MAXLEN trimming does not
+ *   move XINFO's max-deleted-entry-id, hence our own record);
+ * - the cursor is unknown: ahead of the head, or newer than the trimmed mark yet absent from the
+ *   stream while newer ids exist. Entries leave only by trimming, so an absent one was lost (e.g.
+ *   Redis restarted from an AOF missing its last writes) and the newer ids belong to new writes.
+ *   (A cursor equal to the head is kept even if absent: nothing followed it, and resync targets the head.)
  * KEYS: stream, trimmed. ARGV: cursor, count. Returns {'ok', entries} or {'resync', head}.
  */
 const READ = `${STREAM_INFO}
 local last = lastId(KEYS[1])
 local trimmed = redis.call('GET', KEYS[2]) or '0-0'
 if before(ARGV[1], trimmed) or before(last, ARGV[1]) then return {'resync', last} end
+if ARGV[1] ~= last and before(trimmed, ARGV[1]) and #redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1]) == 0 then
+  return {'resync', last}
+end
 if last == '0-0' then return {'ok', {}} end
 return {'ok', redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', ARGV[2])}
 `;

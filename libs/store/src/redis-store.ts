@@ -35,7 +35,7 @@ export interface RedisStoreOptions {
   readonly connectTimeoutMs?: number;
 }
 
-/** Oldest Redis whose streams report max-deleted-entry-id and support exclusive XRANGE. */
+/** Oldest Redis major the store accepts (tested on 7.0; needs exclusive XRANGE bounds and effect-replicated scripts). */
 const MIN_REDIS_MAJOR = 7;
 /** How long the reply of an applied write is kept for resends of the same operation, in seconds. */
 const OP_TTL_SECONDS = 300;
@@ -54,9 +54,13 @@ type ScriptArg = string | number;
  * is one Lua script (compare-and-set, indexes, change-stream XADD), so it is applied fully or not
  * at all, and is idempotent per operation so ioredis may resend it after a reconnect. Revisions are
  * stream ids ("0-0" before the first change). Each watch owns a dedicated connection (XREAD BLOCK)
- * and resumes from its last id after a reconnect or a Redis restart; it gets `resync` when entries
- * after its revision were trimmed (the stream keeps `retainChanges`) or its revision is ahead of the
- * stream (data loss). Not for Redis Cluster: scripts touch keys derived from their arguments.
+ * and resumes from its last id after a reconnect or a Redis restart (waiting through outages); it gets
+ * `resync` when entries after its revision were trimmed (the stream keeps `retainChanges`) or its
+ * revision is no longer known to Redis (ahead of the head or missing: data loss).
+ * Durability is Redis's: with `appendfsync always` an acknowledged write survives a crash of
+ * redis-server; with `everysec` up to ~2 s of acknowledged writes can be lost, even on a process crash
+ * while a background fsync is running (Redis then postpones the AOF write but still replies).
+ * Not for Redis Cluster: scripts touch keys derived from their arguments.
  */
 export class RedisStore implements ResourceStore {
   private readonly streamKey: string;
@@ -149,16 +153,19 @@ export class RedisStore implements ResourceStore {
     const page = pageRequest(query);
     let min = '-';
     let max = '+';
-    let firstMember = '';
+    let firstMember: string | undefined;
+    let endMember: string | undefined;
     if (query.mesh !== undefined) {
       firstMember = meshRangeStart(query.mesh);
+      endMember = meshRangeEnd(query.mesh);
       min = `[${firstMember}`;
-      max = `(${meshRangeEnd(query.mesh)}`;
+      max = `(${endMember}`;
     }
     const after = page.after;
-    // A cursor before the range (e.g. from another query) must not widen it: start at the range then.
-    const start = after === undefined || compareMembers(after, firstMember) < 0 ? min : `(${after}`;
-    const beforeMax = after === undefined ? '' : `[${after}`;
+    // A cursor outside the range (e.g. from another query) must not widen it: clamp both sub-ranges to [min, max].
+    const start = after === undefined || (firstMember !== undefined && compareMembers(after, firstMember) < 0) ? min : `(${after}`;
+    let beforeMax = '';
+    if (after !== undefined) beforeMax = endMember !== undefined && compareMembers(after, endMember) >= 0 ? max : `[${after}`;
     const labelArgs = page.labels.flatMap(([k, v]) => [k, v]);
     const reply = await this.script('list', 'mycelList', [this.indexKey(query.type)], [
       `${this.prefix}:r:${query.type}:`,

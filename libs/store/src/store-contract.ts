@@ -351,7 +351,14 @@ export function describeStoreContract(label: string, makeStore: (options: StoreC
         assert.deepEqual(names((await store.list({ type: MESH_TYPE })).items), ['a', 'a-b', 'b']);
       });
 
-      it('filters by mesh; without a mesh it lists every mesh; global types ignore no mesh', async () => {
+      it('orders names by Unicode code point (UTF-8 byte order), the same in every store', async () => {
+        for (const name of ['b', 'a\u{1F600}', 'a\uFFFD', 'a~', 'A']) await store.create(zone(name));
+        assert.deepEqual(names((await store.list({ type: 'Zone' })).items), ['A', 'a~', 'a\uFFFD', 'a\u{1F600}', 'b']);
+        const { items } = await walk(store, { type: 'Zone', size: 1 });
+        assert.deepEqual(names(items), ['A', 'a~', 'a\uFFFD', 'a\u{1F600}', 'b']);
+      });
+
+      it('filters by mesh; without a mesh it lists every mesh', async () => {
         for (const m of ['a', 'ab', 'b']) await store.create(meshInput(m));
         for (const m of ['a', 'ab', 'b']) for (const n of ['p', 'q']) await store.create(dataplane(m, n));
         await store.create(zone('z1'));
@@ -488,13 +495,20 @@ export function describeStoreContract(label: string, makeStore: (options: StoreC
       });
 
       it('a cursor from another mesh does not leak items outside the queried mesh', async () => {
-        for (const m of ['a', 'b', 'c']) await store.create(meshInput(m));
-        for (const m of ['a', 'b', 'c']) for (const n of ['1', '2']) await store.create(dataplane(m, `dp-${n}`));
+        for (const m of ['a', 'b', 'bb', 'c']) await store.create(meshInput(m));
+        for (const m of ['a', 'b', 'bb', 'c']) for (const n of ['1', '2']) await store.create(dataplane(m, `dp-${n}`));
         const aPage = await store.list({ type: 'Dataplane', mesh: 'a', size: 1 });
         const cPage = await store.list({ type: 'Dataplane', mesh: 'c', size: 1 });
         assert.ok(aPage.next !== undefined && cPage.next !== undefined);
-        assert.deepEqual(names((await store.list({ type: 'Dataplane', mesh: 'b', offset: aPage.next })).items), ['b/dp-1', 'b/dp-2']);
-        assert.deepEqual((await store.list({ type: 'Dataplane', mesh: 'b', offset: cPage.next })).items, []);
+        for (const nameContains of [undefined, 'dp']) {
+          const filter = nameContains === undefined ? {} : { nameContains };
+          const fromA = await store.list({ type: 'Dataplane', mesh: 'b', offset: aPage.next, ...filter });
+          assert.deepEqual(names(fromA.items), ['b/dp-1', 'b/dp-2']);
+          assert.equal(fromA.total, 2);
+          const fromC = await store.list({ type: 'Dataplane', mesh: 'b', offset: cPage.next, ...filter });
+          assert.deepEqual(fromC.items, []);
+          assert.equal(fromC.total, 2);
+        }
       });
     });
 

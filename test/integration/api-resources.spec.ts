@@ -93,6 +93,16 @@ describe('REST API: resources', function () {
       assert.deepEqual(again.json, got);
     });
 
+    it('answers HEAD like GET, without a body', async function () {
+      const head = await api.request('HEAD', '/meshes/default');
+      expectStatus(head, 200);
+      assert.equal(head.text, '');
+      assert.match(head.headers.get('etag') ?? '', /^"\d+"$/);
+      const missing = await api.request('HEAD', '/meshes/absent');
+      expectStatus(missing, 404);
+      assert.match(missing.headers.get('content-type') ?? '', /^application\/problem\+json/);
+    });
+
     it('lists meshes, including the default mesh', async function () {
       const page = await api.getJson<Page>('/meshes');
       assert.ok(page.items.some((m) => m.name === 'default'));
@@ -283,6 +293,28 @@ describe('REST API: resources', function () {
       const after = await api.getJson<Resource>(path);
       assert.equal(after.version, String(Number(before.version) + 20));
       assert.ok(results.some((r) => (r.json as Resource).version === after.version && JSON.stringify((r.json as Resource).labels) === JSON.stringify(after.labels)));
+    });
+
+    it('creates a new resource once under 20 concurrent unconditional PUTs: one 201, the rest 200', async function () {
+      const racePath = '/meshes/default/dataplanes/dp-race';
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => api.put(racePath, dataplaneBody('default', 'dp-race', { labels: { writer: `c${i}` } }))));
+      const statuses = results.map((r) => r.status).sort();
+      assert.deepEqual(statuses, [...Array<number>(19).fill(200), 201], statuses.join(','));
+      assert.equal(results.filter((r) => r.headers.get('x-mycel-outcome') === 'created').length, 1);
+      expectStatus(await api.delete(racePath), 204);
+    });
+
+    it('leaves no dataplane behind when a mesh is deleted while dataplanes are being created in it', async function () {
+      expectStatus(await api.put('/meshes/racing', meshBody('racing')), 201);
+      const writes = Array.from({ length: 20 }, (_, i) => api.put(`/meshes/racing/dataplanes/dp-${i}`, dataplaneBody('racing', `dp-${i}`)));
+      const deletion = api.delete('/meshes/racing');
+      const results = await Promise.all(writes);
+      expectStatus(await deletion, 204);
+      for (const r of results) {
+        if (r.status !== 201) expectProblem(r, 404);
+      }
+      expectProblem(await api.get('/meshes/racing'), 404);
+      assert.equal((await cp.controlPlane.store.list({ type: 'Dataplane', mesh: 'racing' })).total, 0, 'orphaned dataplanes');
     });
 
     it('deletes with a matching If-Match', async function () {

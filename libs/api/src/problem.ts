@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { Response } from 'express';
 import { isMycelError } from '@mycel/core';
 import type { ErrorCode, Violation } from '@mycel/core';
@@ -56,7 +57,23 @@ export function toProblem(err: unknown, instance: string): ProblemDocument {
       invalidParameters,
     };
   }
+  const clientStatus = httpClientErrorStatus(err);
+  if (clientStatus !== undefined) {
+    // Express and its helpers flag client errors with a status, e.g. 400 for a path segment that is
+    // not valid percent-encoding ('/meshes/%ZZ'); their messages are meant for the client.
+    const title = STATUS_CODES[clientStatus] ?? 'Client Error';
+    const type = clientStatus === 400 ? '/problems/malformed' : 'about:blank';
+    return { type, title, status: clientStatus, detail: (err as Error).message, instance };
+  }
   return { type: '/problems/internal', title: 'Internal Server Error', status: 500, detail: 'internal error; see the control plane log', instance };
+}
+
+/** The 4xx status an express-style error (http-errors, URIError from route matching) carries, if any. */
+function httpClientErrorStatus(err: unknown): number | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const { status, statusCode } = err as { status?: unknown; statusCode?: unknown };
+  const code = typeof status === 'number' ? status : statusCode;
+  return typeof code === 'number' && Number.isInteger(code) && code >= 400 && code < 500 ? code : undefined;
 }
 
 /** Writes a problem document with the right status, media type and (401/405) headers. */
@@ -77,7 +94,10 @@ function isTsoaValidateError(err: unknown): err is TsoaValidateError {
   return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'ValidateError' && typeof (err as { fields?: unknown }).fields === 'object';
 }
 
-/** tsoa names query parameters `size`, path ones `plural`, body ones `body.x`; we report them as given. */
+/**
+ * tsoa names query parameters `size`, path ones `plural`, body ones `body.x` and array items `x.$0`;
+ * we report them as given, with the `x[0]` index syntax our validators use.
+ */
 function tsoaField(field: string): string {
-  return field.replace(/^body\./, '');
+  return field.replace(/^body\./, '').replace(/\.\$(\d+)(?=\.|$)/g, '[$1]');
 }

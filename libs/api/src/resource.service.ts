@@ -164,7 +164,12 @@ export class ResourceService {
     authorize(identity, { verb: 'write', descriptor, name, operation: 'delete', ...meshOf(path) });
     const key = this.key(descriptor, path, name);
     const expected = ifMatch === undefined ? undefined : parseIfMatch(ifMatch);
-    const current = await this.store.get(key);
+    const current = await this.store.find(key);
+    if (!current) {
+      // As for PUT: a precondition on a resource that does not exist fails (409) rather than 404.
+      if (expected !== undefined) throw new ConflictError(`${formatKey(key)} does not exist, but If-Match requires version ${expected}`);
+      throw new NotFoundError(`${formatKey(key)} not found`);
+    }
     if (expected !== undefined && expected !== '*' && expected !== current.version) {
       throw new ConflictError(`${formatKey(key)} is at version ${current.version}, but If-Match requires version ${expected}`);
     }

@@ -3,6 +3,8 @@ import { request as httpRequest } from 'node:http';
 
 /** Media type of every error response. */
 export const PROBLEM_JSON = 'application/problem+json';
+/** A request still unanswered after this long fails (a hang must fail a test, not stall it until mocha's timeout). */
+export const REQUEST_TIMEOUT_MS = 20_000;
 
 /** A response with its body read: `json` is the parsed body when it is JSON, else undefined. */
 export interface ApiResponse {
@@ -81,7 +83,12 @@ export class ApiClient {
     const token = options.token === undefined ? this.token : options.token;
     if (token !== null) headers['authorization'] = `Bearer ${token}`;
     for (const [k, v] of Object.entries(options.headers ?? {})) headers[k.toLowerCase()] = v;
-    const res = await fetch(`${this.baseUrl}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+    const res = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers,
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      ...(body !== undefined ? { body } : {}),
+    });
     const text = await res.text();
     let json: unknown;
     if (text !== '' && /json/.test(res.headers.get('content-type') ?? '')) json = JSON.parse(text);
@@ -114,7 +121,8 @@ export class ApiClient {
 
 /** Asserts a 2xx-or-other status with the response body in the message. */
 export function expectStatus(res: ApiResponse, status: number, what = ''): void {
-  assert.equal(res.status, status, `${what ? what + ': ' : ''}expected ${status}, got ${res.status}: ${res.text}`);
+  const body = res.text.length > 600 ? `${res.text.slice(0, 600)}… (${res.text.length} characters)` : res.text;
+  assert.equal(res.status, status, `${what ? what + ': ' : ''}expected ${status}, got ${res.status}: ${body}`);
 }
 
 /**

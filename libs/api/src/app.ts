@@ -1,6 +1,7 @@
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import swaggerUi from 'swagger-ui-express';
+import { MethodNotAllowedError } from '@mycel/core';
 import { authenticate } from './authentication';
 import { bodyParser } from './body-parser';
 import type { ApiContext } from './context';
@@ -37,6 +38,9 @@ export function createApiApp(context: ApiContext): express.Express {
   app.get('/metrics', (req, res) => context.metrics.handle(req, res));
   app.get('/openapi.json', (_req, res) => {
     res.json(openapi);
+  });
+  app.use('/docs', (req, _res, next) => {
+    next(req.method === 'GET' || req.method === 'HEAD' ? undefined : new MethodNotAllowedError(`${req.method} is not allowed on ${req.path}`, ['GET', 'HEAD']));
   });
   app.use('/docs', swaggerUi.serve, swaggerUi.setup(openapi as swaggerUi.JsonObject, { customSiteTitle: 'Mycel API' }));
 

@@ -36,10 +36,11 @@ const STATUS: Record<ErrorCode, { status: number; title: string }> = {
 
 /**
  * Maps any thrown value to a problem document: Mycel errors by their code, tsoa's ValidateError to
- * 400 with its fields, express body errors by their status, anything else to a 500 that names no internals.
+ * 400 with its fields, express body errors by their status, anything else (including our own INTERNAL
+ * errors, whose messages may name internals) to a 500 that only points at the log.
  */
 export function toProblem(err: unknown, instance: string): ProblemDocument {
-  if (isMycelError(err)) {
+  if (isMycelError(err) && err.code !== 'INTERNAL') {
     const { status, title } = STATUS[err.code];
     const doc: ProblemDocument = { type: `/problems/${err.code.toLowerCase().replace(/_/g, '-')}`, title, status, detail: err.message, instance };
     const violations = (err as { violations?: readonly Violation[] }).violations;

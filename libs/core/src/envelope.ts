@@ -43,6 +43,8 @@ export function parseResource(
     if (!descriptor) v.add('type', `unknown resource type '${type}'`);
     else if (expect.type !== undefined && expect.type !== type) {
       v.add('type', `must be '${expect.type}' for this path, got '${type}'`);
+      // Validating the spec as the other type would only add misleading violations.
+      descriptor = undefined;
     }
   }
 

@@ -3,7 +3,7 @@ import { ValidationError, Violations, describe, indexPath, nameProblem } from '@
 import { ROLES, type Identity, type Role } from './identity';
 import { signJwt, verifyJwt, TokenRejectedError, type JwtClaims } from './jwt';
 import type { RevocationList } from './revocations';
-import type { SigningKeyManager } from './signing-keys';
+import { InvalidSigningKeyError, type SigningKeyManager } from './signing-keys';
 
 /** The `iss` claim of every user token. */
 export const USER_TOKEN_ISSUER = 'mycel';
@@ -90,7 +90,7 @@ export class UserTokenValidator {
   async validate(token: string): Promise<Identity> {
     const { keys, revocations, now, clockSkewSec } = this.options;
     const claims = await verifyJwt(token, {
-      resolveKey: (kid) => keys.publicKey(kid),
+      resolveKey: (kid) => resolveUsableKey(keys, kid),
       now: now(),
       issuer: USER_TOKEN_ISSUER,
       requireExp: true,
@@ -99,6 +99,16 @@ export class UserTokenValidator {
     const identity = identityOf(claims);
     if (await revocations.isRevoked(identity.jti)) throw new TokenRejectedError('revoked', 'token has been revoked');
     return identity;
+  }
+}
+
+/** A stored key that does not parse cannot verify anything: the token is refused (401), not a server error. */
+async function resolveUsableKey(keys: Pick<SigningKeyManager, 'publicKey'>, kid: string) {
+  try {
+    return await keys.publicKey(kid);
+  } catch (err) {
+    if (err instanceof InvalidSigningKeyError) throw new TokenRejectedError('unknown-kid', `signing key ${kid} is not usable`);
+    throw err;
   }
 }
 

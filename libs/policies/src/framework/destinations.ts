@@ -1,0 +1,117 @@
+import type { JsonObject, Protocol } from '@mycel/core';
+import { Labels } from '@mycel/core';
+import type { MeshContext, Proxy, ResourceSet } from '@mycel/xds';
+import {
+  TypeUrl,
+  adsConfigSource,
+  clusterLoadAssignment,
+  edsCluster,
+  isHttpProtocol,
+  outboundDestinations,
+  outboundListenerName,
+  outboundRouteConfigName,
+  proxylessListenerName,
+  serviceClusterName,
+  subsetClusterName,
+  subsetTags,
+} from '@mycel/xds';
+
+/** Where one outbound of the proxy leads, and the resources that carry its traffic. */
+export interface OutboundTarget {
+  readonly service: string;
+  /** Tags the outbound selects endpoints by (`mycel.io/service` included; only that for proxyless clients). */
+  readonly tags: Readonly<Record<string, string>>;
+  readonly protocol: Protocol;
+  /** The cluster the generator routes this outbound to. */
+  readonly cluster: string;
+  /** The Listener: `outbound:<ip>:<port>` (Envoy) or the api_listener `<service>` (proxyless). */
+  readonly listener: string;
+  /** The RDS RouteConfiguration of an HTTP outbound (`outbound:<cluster>`); undefined for TCP. */
+  readonly routeConfig?: string;
+}
+
+/** An EDS cluster of the proxy that sends to (a subset of) a service. */
+export interface ServiceCluster {
+  readonly name: string;
+  readonly service: string;
+  /** The subset tags (see `subsetTags`); empty for the whole service. */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/**
+ * The outbound side of one proxy while policies are applied: its outbounds and the service
+ * clusters in its resource set. Plugins that route to new destinations (subsets, other services)
+ * add them through {@link ensureCluster}, so every cluster has its ClusterLoadAssignment and later
+ * plugins (timeouts, circuit breakers …) find every cluster with the service it belongs to.
+ */
+export class ProxyDestinations {
+  /** The proxy's outbounds whose listener the generators produced, in declaration order. */
+  readonly outbounds: readonly OutboundTarget[];
+  private readonly byCluster = new Map<string, ServiceCluster>();
+
+  constructor(
+    private readonly set: ResourceSet,
+    private readonly proxy: Proxy,
+    private readonly ctx: MeshContext,
+  ) {
+    this.outbounds = (proxy.kind === 'grpc' ? proxylessOutbounds(proxy, ctx) : envoyOutbounds(proxy, ctx)).filter((o) => set.has(TypeUrl.listener, o.listener));
+    for (const o of this.outbounds) {
+      if (set.has(TypeUrl.cluster, o.cluster)) this.byCluster.set(o.cluster, { name: o.cluster, service: o.service, tags: subsetTags(o.tags) });
+    }
+  }
+
+  /** Every service cluster of the proxy, sorted by name. */
+  clusters(): ServiceCluster[] {
+    return [...this.byCluster.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** The service cluster named `name`, or undefined (not a service cluster, e.g. `localhost:8080`). */
+  cluster(name: string): ServiceCluster | undefined {
+    return this.byCluster.get(name);
+  }
+
+  /**
+   * The name of the cluster for the endpoints of `service` carrying `tags` (`<service>`, or
+   * `<service>-<hash>` for a subset), adding an EDS cluster (HTTP/2 options per the service's
+   * protocol for Envoy; the bare EDS cluster gRPC wants for proxyless) and its
+   * ClusterLoadAssignment (shared per mesh, filtered by the subset tags) when the set lacks them.
+   */
+  ensureCluster(service: string, tags: Readonly<Record<string, string>> = {}): string {
+    const name = subsetClusterName(service, tags);
+    if (!this.set.has(TypeUrl.cluster, name)) {
+      // Same shape as the proxyless generator's clusters: gRPC ignores connect_timeout and protocol options.
+      const cluster: JsonObject =
+        this.proxy.kind === 'grpc'
+          ? { name, type: 'EDS', eds_cluster_config: { eds_config: adsConfigSource() } }
+          : edsCluster(name, this.ctx.protocols.get(service) ?? 'tcp');
+      this.set.add(TypeUrl.cluster, cluster);
+    }
+    if (!this.set.has(TypeUrl.endpoint, name)) this.set.add(TypeUrl.endpoint, clusterLoadAssignment(this.ctx, name, service, tags));
+    if (!this.byCluster.has(name)) this.byCluster.set(name, { name, service, tags: subsetTags(tags) });
+    return name;
+  }
+}
+
+function envoyOutbounds(proxy: Proxy, ctx: MeshContext): OutboundTarget[] {
+  return outboundDestinations(proxy, ctx).map((d) => {
+    const cluster = subsetClusterName(d.service, d.tags);
+    return {
+      service: d.service,
+      tags: d.tags,
+      protocol: d.protocol,
+      cluster,
+      listener: outboundListenerName(d.listenAddress, d.listenPort),
+      ...(isHttpProtocol(d.protocol) ? { routeConfig: outboundRouteConfigName(cluster) } : {}),
+    };
+  });
+}
+
+/** As the proxyless generator decides: the services of the outbounds when there are any, else every service of the mesh. */
+function proxylessOutbounds(proxy: Proxy, ctx: MeshContext): OutboundTarget[] {
+  const declared = outboundDestinations(proxy, ctx).map((d) => d.service);
+  const services = [...new Set(declared.length > 0 ? declared : ctx.services)];
+  return services.map((service) => {
+    const cluster = serviceClusterName(service);
+    return { service, tags: { [Labels.service]: service }, protocol: 'grpc', cluster, listener: proxylessListenerName(service), routeConfig: outboundRouteConfigName(cluster) };
+  });
+}

@@ -22,7 +22,7 @@ export function registerGenerateCommands(program: Command, ctx: CliContext): voi
       .description('issue a token a dataplane presents to connect (POST /tokens/dataplane); prints the token')
       .requiredOption('--name <name>', 'name of the dataplane the token is for')
       .addOption(meshOption('mesh of the dataplane'))
-      .option('--tag <key=value>', 'a tag the dataplane must have; repeatable, value may be a comma-separated list (mycel.io/service=web,api)', collect)
+      .option('--tag <key=value>', 'a tag every inbound of the dataplane must carry; repeatable for several keys (mycel.io/service=web)', collect)
       .option('--valid-for <duration>', 'lifetime, e.g. 1h, 24h, 30d', DEFAULT_TOKEN_VALIDITY)
       .action(async (flags: { name: string; mesh?: string; tag?: string[]; validFor: string }) => {
         const name = checkName(flags.name, '--name');
@@ -85,18 +85,18 @@ async function issueToken(client: ApiClient, path: string, body: unknown, featur
   return token;
 }
 
-/** `--tag k=v1,v2` flags as `{k: [v1, v2]}`; repeated keys accumulate, values deduplicated and sorted. */
-export function parseTags(flags: readonly string[]): Record<string, string[]> {
-  const tags = new Map<string, Set<string>>();
+/** `--tag k=v` flags as `{k: v}` (the API binds a token to one value per tag); a repeated key is a usage error. */
+export function parseTags(flags: readonly string[]): Record<string, string> {
+  const tags = new Map<string, string>();
   for (const flag of flags) {
     const eq = flag.indexOf('=');
-    const values = flag.slice(eq + 1).split(',').filter((v) => v !== '');
-    if (eq <= 0 || values.length === 0) throw new UsageError(`--tag must be key=value or key=value1,value2, got '${flag}'`);
-    const set = tags.get(flag.slice(0, eq)) ?? new Set<string>();
-    for (const v of values) set.add(v);
-    tags.set(flag.slice(0, eq), set);
+    const key = flag.slice(0, eq);
+    const value = flag.slice(eq + 1);
+    if (eq <= 0 || value === '' || value.includes(',')) throw new UsageError(`--tag must be key=value with one value, got '${flag}'`);
+    if (tags.has(key) && tags.get(key) !== value) throw new UsageError(`--tag ${key} is given twice with different values`);
+    tags.set(key, value);
   }
-  return Object.fromEntries([...tags.keys()].sort().map((k) => [k, [...(tags.get(k) as Set<string>)].sort()]));
+  return Object.fromEntries([...tags.keys()].sort().map((k) => [k, tags.get(k) as string]));
 }
 
 function checkValidity(validFor: string): string {

@@ -11,7 +11,7 @@ const ZONE_CP = serviceMain('zone-cp');
 
 async function startZoneCp(args: string[], env: Record<string, string> = {}): Promise<{ proc: RunningProcess; base: string }> {
   const port = await freePort();
-  const proc = startNode(ZONE_CP, ['run', '--address', '127.0.0.1', '--port', String(port), ...args], env);
+  const proc = startNode(ZONE_CP, ['run', '--address', '127.0.0.1', '--port', String(port), '--dp-port', String(await freePort()), ...args], env);
   await proc.waitFor((out) => out.includes('"API listening"'));
   return { proc, base: `http://127.0.0.1:${port}` };
 }
@@ -77,7 +77,7 @@ describe('zone-cp as a process (standalone)', function () {
   it('exits 1 with the reason when Redis is unreachable', async () => {
     const port = await freePort();
     const proc = startNode(ZONE_CP, [
-      'run', '--port', String(await freePort()), '--admin-token-file', join(dir, 't'),
+      'run', '--port', String(await freePort()), '--dp-port', String(await freePort()), '--admin-token-file', join(dir, 't'),
       '--store', 'redis', '--redis-url', `redis://127.0.0.1:${port}`,
     ], { MYCEL_STORE_REDIS_CONNECT_TIMEOUT: '1s' });
     procs.push(proc);
@@ -90,7 +90,7 @@ describe('zone-cp as a process (standalone)', function () {
     const { proc: first, base } = await startZoneCp(['--admin-token-file', join(dir, 't1')]);
     procs.push(first);
     const port = new URL(base).port;
-    const second = startNode(ZONE_CP, ['run', '--address', '127.0.0.1', '--port', port, '--admin-token-file', join(dir, 't2')]);
+    const second = startNode(ZONE_CP, ['run', '--address', '127.0.0.1', '--port', port, '--dp-port', String(await freePort()), '--admin-token-file', join(dir, 't2')]);
     procs.push(second);
     const exit = await second.exited;
     assert.equal(exit.code, 1, second.output());

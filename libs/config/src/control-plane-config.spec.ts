@@ -22,6 +22,21 @@ describe('loadConfig', () => {
     assert.equal(c.store.type, 'memory');
     assert.equal(c.apiServer.port, 5681);
     assert.equal(c.apiServer.localhostIsAdmin, false);
+    assert.deepEqual(c.dpServer, { address: '0.0.0.0', port: 5678, advertisedAddress: '127.0.0.1' });
+    assert.equal(c.xds.debounce, '10ms');
+  });
+
+  it('reads the dataplane server and xDS settings, allowing a zero debounce but not a long one', () => {
+    const c = loadConfig({
+      env: { MYCEL_DP_SERVER_ADDRESS: '127.0.0.1', MYCEL_DP_SERVER_ADVERTISED_ADDRESS: 'cp.example.com', MYCEL_XDS_DEBOUNCE: '0ms' },
+      flags: { 'dpServer.port': '15678' },
+    });
+    assert.deepEqual(c.dpServer, { address: '127.0.0.1', port: 15678, advertisedAddress: 'cp.example.com' });
+    assert.equal(c.xds.debounce, '0ms');
+    assert.deepEqual(fields(() => loadConfig({ env: { MYCEL_XDS_DEBOUNCE: '1m', MYCEL_DP_SERVER_PORT: '0' } })), [
+      'env MYCEL_DP_SERVER_PORT: must be between 1 and 65535, got 0',
+      'env MYCEL_XDS_DEBOUNCE: must be between 0ms and 10000ms, got 60000ms',
+    ]);
   });
 
   it('layers file < env < flags', () => {
@@ -48,6 +63,7 @@ describe('loadConfig', () => {
         'MYCEL_MODE', 'MYCEL_ZONE', 'MYCEL_LOG_LEVEL', 'MYCEL_API_SERVER_ADDRESS', 'MYCEL_API_SERVER_PORT',
         'MYCEL_API_SERVER_MAX_BODY_BYTES', 'MYCEL_API_SERVER_LOCALHOST_IS_ADMIN', 'MYCEL_STORE_TYPE', 'MYCEL_STORE_REDIS_URL',
         'MYCEL_STORE_REDIS_CONNECT_TIMEOUT', 'MYCEL_AUTH_ADMIN_TOKEN_FILE', 'MYCEL_AUTH_ADMIN_TOKEN_VALID_FOR', 'MYCEL_DEFAULTS_SKIP_MESH_CREATION',
+        'MYCEL_DP_SERVER_ADDRESS', 'MYCEL_DP_SERVER_PORT', 'MYCEL_DP_SERVER_ADVERTISED_ADDRESS', 'MYCEL_XDS_DEBOUNCE',
       ].join(', ')}`,
       'flag apiServer.localhostIsAdmin: must be true or false, got "maybe"',
     ]);

@@ -40,6 +40,17 @@ export interface ControlPlaneConfig {
     /** Do not create the `default` mesh on start. */
     readonly skipMeshCreation: boolean;
   };
+  /** The dataplane server: ADS (gRPC) and `POST /bootstrap` (HTTP) on one port. */
+  readonly dpServer: {
+    readonly address: string;
+    readonly port: number;
+    /** Host dataplanes reach the dataplane server at; bootstraps point there. */
+    readonly advertisedAddress: string;
+  };
+  readonly xds: {
+    /** How long the xDS reconciler collects store changes before regenerating, a duration. */
+    readonly debounce: string;
+  };
 }
 
 type Kind =
@@ -48,7 +59,7 @@ type Kind =
   | { t: 'bool' }
   | { t: 'string'; allowEmpty?: boolean }
   | { t: 'enum'; values: readonly string[] }
-  | { t: 'duration' }
+  | { t: 'duration'; minMs?: number; maxMs?: number }
   | { t: 'url'; protocols: readonly string[] };
 
 interface Setting {
@@ -74,9 +85,13 @@ export const SETTINGS: readonly Setting[] = [
   { path: 'auth.adminTokenFile', env: 'MYCEL_AUTH_ADMIN_TOKEN_FILE', kind: { t: 'string' }, description: 'admin token file' },
   { path: 'auth.adminTokenValidFor', env: 'MYCEL_AUTH_ADMIN_TOKEN_VALID_FOR', kind: { t: 'duration' }, description: 'admin token lifetime' },
   { path: 'defaults.skipMeshCreation', env: 'MYCEL_DEFAULTS_SKIP_MESH_CREATION', kind: { t: 'bool' }, description: 'do not create the default mesh' },
+  { path: 'dpServer.address', env: 'MYCEL_DP_SERVER_ADDRESS', kind: { t: 'string' }, description: 'dataplane server (ADS + bootstrap) listen address' },
+  { path: 'dpServer.port', env: 'MYCEL_DP_SERVER_PORT', kind: { t: 'port' }, description: 'dataplane server (ADS + bootstrap) listen port' },
+  { path: 'dpServer.advertisedAddress', env: 'MYCEL_DP_SERVER_ADVERTISED_ADDRESS', kind: { t: 'string' }, description: 'host dataplanes reach the dataplane server at (written into bootstraps)' },
+  { path: 'xds.debounce', env: 'MYCEL_XDS_DEBOUNCE', kind: { t: 'duration', minMs: 0, maxMs: 10_000 }, description: 'how long store changes are collected before xDS regeneration' },
 ];
 
-/** The embedded defaults: standalone, memory store, API on 0.0.0.0:5681. */
+/** The embedded defaults: standalone, memory store, API on 0.0.0.0:5681, dataplane server on 0.0.0.0:5678. */
 export function defaultConfig(): ControlPlaneConfig {
   return {
     mode: 'standalone',
@@ -86,6 +101,8 @@ export function defaultConfig(): ControlPlaneConfig {
     store: { type: 'memory', redis: { url: 'redis://127.0.0.1:6379', connectTimeout: '5s' } },
     auth: { adminTokenFile: join(homedir(), '.mycel', 'admin-token'), adminTokenValidFor: '8760h' },
     defaults: { skipMeshCreation: false },
+    dpServer: { address: '0.0.0.0', port: 5678, advertisedAddress: '127.0.0.1' },
+    xds: { debounce: '10ms' },
   };
 }
 
@@ -205,7 +222,7 @@ function coerce(kind: Kind, value: unknown, where: string, violations: Violation
     }
     case 'duration': {
       if (typeof value !== 'string') return bad(`must be a duration string, got ${JSON.stringify(value)}`);
-      const problem = durationProblem(value, 1);
+      const problem = durationProblem(value, kind.minMs ?? 1, kind.maxMs);
       return problem ? bad(problem) : value;
     }
     case 'url': {

@@ -1,2 +1,2 @@
-export type { ControlPlane, ControlPlaneOptions } from './control-plane';
+export type { ControlPlane, ControlPlaneOptions, ControlPlaneExtension, ControlPlaneExtensionContext } from './control-plane';
 export { startControlPlane, MYCEL_VERSION, DEFAULT_MESH } from './control-plane';

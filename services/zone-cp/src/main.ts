@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
 import { ValidationError } from '@mycel/core';
-import { loadConfig } from '@mycel/config';
+import { durationMs, loadConfig } from '@mycel/config';
 import type { ControlPlaneConfig } from '@mycel/config';
 import { MYCEL_VERSION, startControlPlane } from '@mycel/runtime';
+import { registerPolicyTypes } from '@mycel/policies';
 import { createLogger } from '@mycel/telemetry';
+import { STANDALONE_ZONE, startZoneXds } from '@mycel/zone';
 
 /** Exit code for invalid configuration or flags. */
 const EXIT_CONFIG = 2;
@@ -23,6 +25,9 @@ interface RunFlags {
   adminTokenFile?: string;
   maxBodyBytes?: string;
   logLevel?: string;
+  dpAddress?: string;
+  dpPort?: string;
+  dpAdvertisedAddress?: string;
 }
 
 const program = new Command('mycel-zone-cp')
@@ -43,6 +48,9 @@ program
   .option('--admin-token-file <path>', 'where the admin token is written (default ~/.mycel/admin-token)')
   .option('--max-body-bytes <n>', 'largest accepted request body')
   .option('--log-level <level>', 'debug | info | warn | error')
+  .option('--dp-address <address>', 'dataplane server (ADS + bootstrap) listen address (default 0.0.0.0)')
+  .option('--dp-port <port>', 'dataplane server (ADS + bootstrap) listen port (default 5678)')
+  .option('--dp-advertised-address <host>', 'host dataplanes reach the dataplane server at, written into bootstraps (default 127.0.0.1)')
   .action(async (flags: RunFlags) => {
     await run(flags);
   });
@@ -64,6 +72,9 @@ async function run(flags: RunFlags): Promise<void> {
         'auth.adminTokenFile': flags.adminTokenFile,
         'apiServer.maxBodyBytes': flags.maxBodyBytes,
         logLevel: flags.logLevel,
+        'dpServer.address': flags.dpAddress,
+        'dpServer.port': flags.dpPort,
+        'dpServer.advertisedAddress': flags.dpAdvertisedAddress,
       },
     });
   } catch (err) {
@@ -79,7 +90,25 @@ async function run(flags: RunFlags): Promise<void> {
   const logger = createLogger({ level: config.logLevel }, { service: 'zone-cp' });
   let cp;
   try {
-    cp = await startControlPlane({ config, logger, serviceName: 'zone-cp' });
+    cp = await startControlPlane({
+      config,
+      logger,
+      serviceName: 'zone-cp',
+      registerTypes: registerPolicyTypes,
+      extend: (ctx) =>
+        startZoneXds({
+          store: ctx.store,
+          registry: ctx.registry,
+          logger: ctx.logger,
+          meter: ctx.metrics.meter('mycel.xds'),
+          zone: config.zone !== '' ? config.zone : STANDALONE_ZONE,
+          instanceId: ctx.instanceId,
+          isEarlierRun: ctx.isEarlierRun,
+          dpServer: config.dpServer,
+          debounceMs: durationMs(config.xds.debounce),
+          now: ctx.now,
+        }),
+    });
   } catch (err) {
     logger.error('cannot start', { error: err });
     process.stderr.write(`mycel-zone-cp: cannot start: ${(err as Error).message}\n`);

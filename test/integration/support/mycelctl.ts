@@ -68,7 +68,8 @@ export interface ZoneCpProcess {
 export async function startZoneCpProcess(dir: string): Promise<ZoneCpProcess> {
   const port = await freePort();
   const tokenFile = join(dir, 'admin-token');
-  const proc = startNode(serviceMain('zone-cp'), ['run', '--address', '127.0.0.1', '--port', String(port), '--admin-token-file', tokenFile]);
+  // A free dataplane port too: the default 5678 would collide with any other zone-cp running.
+  const proc = startNode(serviceMain('zone-cp'), ['run', '--address', '127.0.0.1', '--port', String(port), '--dp-port', String(await freePort()), '--admin-token-file', tokenFile]);
   await proc.waitFor((out) => out.includes('"API listening"'));
   return { proc, baseUrl: `http://127.0.0.1:${port}`, tokenFile, token: readFileSync(tokenFile, 'utf8').trim() };
 }

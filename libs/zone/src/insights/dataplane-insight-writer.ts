@@ -1,0 +1,310 @@
+import type { DataplaneInsightSpec, DataplaneInsightSubscription, Resource, ResourceKey } from '@mycel/core';
+import { AlreadyExistsError, ConflictError, DataplaneInsightType, DataplaneType, NotFoundError, ValidationError, isObject, jsonEqual } from '@mycel/core';
+import type { ResourceStore } from '@mycel/store';
+import { MAX_PAGE_SIZE } from '@mycel/store';
+import { silentLogger } from '@mycel/telemetry';
+import type { Logger } from '@mycel/telemetry';
+import type { AdsCallbacks, AdsEventContext, AdsStreamInfo, NackDetail } from '@mycel/xds';
+import type { DataplaneRef } from '../reconciler/node-id';
+import { dataplaneRefOfNode, nodeIdCandidates } from '../reconciler/node-id';
+import { systemTimers } from '../reconciler/timers';
+import type { TimerHandle, Timers } from '../reconciler/timers';
+import { MAX_SUBSCRIPTIONS, SubscriptionState, closeSubscriptions, mergeSubscriptions } from './insight-state';
+
+/** Default time counters and versions are collected before they are written: 1 s. */
+export const DEFAULT_INSIGHT_FLUSH_MS = 1_000;
+/** Attempts of one read-modify-write before it gives up on concurrent writers. */
+const MAX_WRITE_ATTEMPTS = 5;
+
+/** Options of {@link DataplaneInsightWriter}. */
+export interface DataplaneInsightWriterOptions {
+  readonly store: ResourceStore;
+  /** This control-plane instance: recorded on each subscription it serves. */
+  readonly instanceId: string;
+  /**
+   * The dataplane a node id stands for when the node's metadata does not say (`mycel.io/mesh`,
+   * `mycel.io/name`); by default the split at the first dot (`<mesh>.<name>`).
+   */
+  readonly resolve?: (nodeId: string) => DataplaneRef | undefined;
+  /**
+   * Instance ids of earlier runs of this control plane (a crash leaves their subscriptions open);
+   * `start()` closes those. None by default.
+   */
+  readonly isEarlierRun?: (controlPlaneInstanceId: string) => boolean;
+  /** How long changes are coalesced before they are written, in ms; {@link DEFAULT_INSIGHT_FLUSH_MS} by default. */
+  readonly flushIntervalMs?: number;
+  readonly maxSubscriptions?: number;
+  readonly timers?: Timers;
+  readonly now?: () => Date;
+  readonly logger?: Logger;
+}
+
+interface NodeState {
+  readonly ref: DataplaneRef;
+  readonly subscriptions: Map<string, SubscriptionState>;
+  dirty: boolean;
+  /** Writes of this node run one after another. */
+  chain: Promise<void>;
+}
+
+/**
+ * Keeps each connected dataplane's `DataplaneInsight` up to date from the ADS server's callbacks:
+ * one subscription per stream (id = stream id, this instance, connect/disconnect times), ACKed
+ * version and last NACK per type, and response totals; `online` while any subscription is open.
+ *
+ * Connects and disconnects are written at once; responses, ACKs and NACKs are coalesced so a
+ * dataplane costs at most one store write per `flushIntervalMs`. Every write is a read-modify-write
+ * with the stored version as precondition, keeping subscriptions other instances wrote. Write
+ * failures are logged and retried with the next flush; they never reach the ADS stream.
+ */
+export class DataplaneInsightWriter implements AdsCallbacks {
+  private readonly store: ResourceStore;
+  private readonly instanceId: string;
+  private readonly resolve: (nodeId: string) => DataplaneRef | undefined;
+  private readonly isEarlierRun: ((controlPlaneInstanceId: string) => boolean) | undefined;
+  private readonly flushIntervalMs: number;
+  private readonly maxSubscriptions: number;
+  private readonly timers: Timers;
+  private readonly now: () => Date;
+  private readonly logger: Logger;
+  private readonly nodes = new Map<string, NodeState>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private timer: TimerHandle | undefined;
+  private stopped = false;
+  private writes = 0;
+
+  constructor(options: DataplaneInsightWriterOptions) {
+    this.store = options.store;
+    this.instanceId = options.instanceId;
+    this.resolve = options.resolve ?? ((nodeId) => nodeIdCandidates(nodeId)[0]);
+    this.isEarlierRun = options.isEarlierRun;
+    this.flushIntervalMs = options.flushIntervalMs ?? DEFAULT_INSIGHT_FLUSH_MS;
+    this.maxSubscriptions = options.maxSubscriptions ?? MAX_SUBSCRIPTIONS;
+    this.timers = options.timers ?? systemTimers;
+    this.now = options.now ?? (() => new Date());
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  /**
+   * Tidies the insights a previous run could not: deletes those whose Dataplane no longer exists,
+   * and closes the subscriptions that earlier runs of this instance left open (see `isEarlierRun`)
+   * so their dataplanes stop showing online. Returns how many insights it deleted and closed.
+   */
+  async start(): Promise<{ readonly deleted: number; readonly closed: number }> {
+    const isEarlierRun = this.isEarlierRun ?? (() => false);
+    const stale = (s: DataplaneInsightSubscription): boolean => s.controlPlaneInstanceId !== this.instanceId && isEarlierRun(s.controlPlaneInstanceId);
+    const time = this.timestamp();
+    let closed = 0;
+    let deleted = 0;
+    let offset: string | undefined;
+    do {
+      const page = await this.store.list({ type: DataplaneInsightType.name, size: MAX_PAGE_SIZE, ...(offset !== undefined ? { offset } : {}) });
+      for (const insight of page.items) {
+        if (insight.mesh === undefined) continue;
+        const ref = { mesh: insight.mesh, name: insight.name };
+        if ((await this.store.find({ type: DataplaneType.name, ...ref })) === undefined) {
+          if (await this.deleteInsight(ref)) deleted++;
+          continue;
+        }
+        if (!specOf(insight).subscriptions?.some((s) => s.disconnectTime === undefined && stale(s))) continue;
+        if (await this.upsert(ref, (spec) => closeSubscriptions(spec, stale, time))) closed++;
+      }
+      offset = page.next;
+    } while (offset !== undefined);
+    if (closed > 0) this.logger.info('marked dataplanes offline that an earlier run of this control plane left online', { insights: closed });
+    if (deleted > 0) this.logger.info('deleted the insights of dataplanes that no longer exist', { insights: deleted });
+    return { deleted, closed };
+  }
+
+  /**
+   * The Dataplane `ref` was deleted: its insight goes too, and nothing more is written for it (a
+   * proxy still connected keeps its stream, unrecorded). Failures are logged; `start()` of the
+   * next run deletes what is left.
+   */
+  dataplaneDeleted(ref: DataplaneRef): void {
+    if (this.stopped) return;
+    // After any write of the node already queued, so none recreates the insight.
+    const queued: Promise<void>[] = [];
+    for (const [nodeId, node] of this.nodes) {
+      if (node.ref.mesh !== ref.mesh || node.ref.name !== ref.name) continue;
+      queued.push(node.chain);
+      this.nodes.delete(nodeId);
+    }
+    const deletion = Promise.all(queued).then(() => this.deleteInsight(ref)).then(
+      () => undefined,
+      (err: unknown) => this.logger.warn('cannot delete the DataplaneInsight of a deleted dataplane', { mesh: ref.mesh, name: ref.name, error: err }),
+    );
+    this.inFlight.add(deletion);
+    void deletion.finally(() => this.inFlight.delete(deletion));
+  }
+
+  /** Writes what is pending, waits for every write, and ignores callbacks from then on. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    await this.flush();
+    this.stopped = true;
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.idle();
+  }
+
+  /** Starts writing every node with coalesced changes now; resolves when those writes finished. */
+  async flush(): Promise<void> {
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
+    this.timer = undefined;
+    const writes = [...this.nodes.entries()].filter(([, node]) => node.dirty).map(([nodeId]) => this.enqueue(nodeId));
+    await Promise.all(writes);
+  }
+
+  /** Resolves once no write is in flight (writes started meanwhile included). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
+  /** Store writes attempted so far (each read-modify-write counts once). */
+  get writeCount(): number {
+    return this.writes;
+  }
+
+  onConnect(nodeId: string, streamId: string, info: AdsStreamInfo): void {
+    if (this.stopped) return;
+    const ref = dataplaneRefOfNode(nodeId, info.node) ?? this.resolve(nodeId);
+    if (ref === undefined) {
+      this.logger.warn('cannot tell which dataplane an ADS node is; no insight is kept for it', { nodeId });
+      return;
+    }
+    let node = this.nodes.get(nodeId);
+    if (node === undefined) {
+      node = { ref, subscriptions: new Map(), dirty: false, chain: Promise.resolve() };
+      this.nodes.set(nodeId, node);
+    }
+    node.subscriptions.set(streamId, new SubscriptionState(streamId, this.instanceId, this.timestamp()));
+    void this.enqueue(nodeId);
+  }
+
+  onDisconnect(nodeId: string, streamId: string): void {
+    const subscription = this.subscription(nodeId, streamId);
+    if (subscription === undefined) return;
+    subscription.closed(this.timestamp());
+    void this.enqueue(nodeId);
+  }
+
+  onResponse(nodeId: string, _typeUrl: string, _version: string, context: AdsEventContext): void {
+    this.subscription(nodeId, context.streamId)?.sent(this.timestamp());
+    this.markDirty(nodeId);
+  }
+
+  onAck(nodeId: string, typeUrl: string, version: string, context: AdsEventContext): void {
+    this.subscription(nodeId, context.streamId)?.acked(typeUrl, version, this.timestamp());
+    this.markDirty(nodeId);
+  }
+
+  onNack(nodeId: string, typeUrl: string, version: string, errorDetail: NackDetail, context: AdsEventContext): void {
+    this.subscription(nodeId, context.streamId)?.nacked(typeUrl, version, context.nonce, errorDetail.message, this.timestamp());
+    this.markDirty(nodeId);
+  }
+
+  private subscription(nodeId: string, streamId: string): SubscriptionState | undefined {
+    if (this.stopped) return undefined;
+    return this.nodes.get(nodeId)?.subscriptions.get(streamId);
+  }
+
+  private markDirty(nodeId: string): void {
+    const node = this.nodes.get(nodeId);
+    if (node === undefined || this.stopped) return;
+    node.dirty = true;
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.timer !== undefined || this.stopped) return;
+    this.timer = this.timers.setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, this.flushIntervalMs);
+  }
+
+  /** Queues a write of `nodeId` behind its earlier ones; the promise never rejects. */
+  private enqueue(nodeId: string): Promise<void> {
+    const node = this.nodes.get(nodeId);
+    if (node === undefined) return Promise.resolve();
+    node.dirty = false;
+    const write = node.chain.then(() => this.write(nodeId, node));
+    node.chain = write;
+    this.inFlight.add(write);
+    void write.finally(() => this.inFlight.delete(write));
+    return write;
+  }
+
+  private async write(nodeId: string, node: NodeState): Promise<void> {
+    const states = [...node.subscriptions.values()];
+    const ours = states.map((s) => s.toSubscription());
+    try {
+      await this.upsert(node.ref, (spec) => mergeSubscriptions(spec.subscriptions ?? [], ours, this.maxSubscriptions));
+    } catch (err) {
+      if (err instanceof NotFoundError) {
+        // The mesh is gone (and with it the dataplane): there is nowhere to write, now or later.
+        this.logger.debug('no DataplaneInsight written: the mesh does not exist', { nodeId });
+      } else if (err instanceof ValidationError) {
+        // A bug in how the insight is built; retrying would fail the same way.
+        this.logger.error('DataplaneInsight not written: it would be invalid', { nodeId, error: err, violations: err.violations });
+      } else {
+        this.logger.warn('cannot write DataplaneInsight; retrying with the next flush', { nodeId, error: err });
+        node.dirty = true;
+        this.scheduleFlush();
+        return;
+      }
+    }
+    // Closed subscriptions are recorded now; nothing more will happen to them.
+    for (const s of states) if (s.disconnectTime !== undefined) node.subscriptions.delete(s.id);
+    if (node.subscriptions.size === 0 && !node.dirty && this.nodes.get(nodeId) === node) this.nodes.delete(nodeId);
+  }
+
+  /** Deletes the insight of `ref`; false when there was none. */
+  private async deleteInsight(ref: DataplaneRef): Promise<boolean> {
+    try {
+      await this.store.delete({ type: DataplaneInsightType.name, mesh: ref.mesh, name: ref.name });
+      return true;
+    } catch (err) {
+      if (err instanceof NotFoundError) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Read-modify-write of one DataplaneInsight with the stored version as precondition, retried on
+   * conflicts. `mutate` returns the new spec, or undefined to leave it. Returns whether it wrote.
+   */
+  private async upsert(ref: DataplaneRef, mutate: (spec: DataplaneInsightSpec) => DataplaneInsightSpec | undefined): Promise<boolean> {
+    const key: ResourceKey = { type: DataplaneInsightType.name, mesh: ref.mesh, name: ref.name };
+    for (let attempt = 1; ; attempt++) {
+      this.writes++;
+      const existing = await this.store.find(key);
+      const spec = mutate(existing ? specOf(existing) : {});
+      if (spec === undefined || (existing !== undefined && jsonEqual(existing.spec, spec))) return false;
+      const violations = DataplaneInsightType.validate(spec, { name: ref.name, mesh: ref.mesh, labels: existing?.labels ?? {} });
+      if (violations.length > 0) {
+        throw new ValidationError(`DataplaneInsight ${ref.mesh}/${ref.name} would be invalid`, violations);
+      }
+      try {
+        if (existing) await this.store.update({ ...key, labels: existing.labels, spec }, { expectedVersion: existing.version });
+        else await this.store.create({ ...key, labels: {}, spec });
+        return true;
+      } catch (err) {
+        const raced = err instanceof ConflictError || err instanceof AlreadyExistsError || (err instanceof NotFoundError && existing !== undefined);
+        if (!raced || attempt >= MAX_WRITE_ATTEMPTS) throw err;
+      }
+    }
+  }
+
+  private timestamp(): string {
+    return this.now().toISOString();
+  }
+}
+
+/** The spec of a stored insight, tolerating a malformed one (its subscriptions are then dropped). */
+function specOf(insight: Resource): DataplaneInsightSpec {
+  const spec = insight.spec;
+  if (!isObject(spec) || !Array.isArray(spec['subscriptions'])) return {};
+  return spec as DataplaneInsightSpec;
+}

@@ -1,0 +1,332 @@
+import assert from 'node:assert/strict';
+import type { DataplaneSpec, MeshSpec, Resource, ResourceInput, ResourceTypeDescriptor } from '@mycel/core';
+import { NO_KDS, createCoreRegistry } from '@mycel/core';
+import { MemoryStore } from '@mycel/store';
+import { EncodingCache, SnapshotCache, TypeUrl, clusterLoadAssignment, edsCluster, subsetClusterName } from '@mycel/xds';
+import type { MeshContext, Proxy, ResourceSet } from '@mycel/xds';
+import { FakeTimers } from './fake-timers.test-helper';
+import type { PolicyEngine } from './policy-engine';
+import { XdsReconciler } from './xds-reconciler';
+
+const FakePolicyType: ResourceTypeDescriptor = Object.freeze({
+  name: 'FakePolicy',
+  plural: 'fakepolicies',
+  singular: 'fakepolicy',
+  scope: 'mesh',
+  kds: NO_KDS,
+  isPolicy: true,
+  readOnly: false,
+  sensitive: false,
+  description: 'a policy for tests: spec.targets names the dataplanes it affects',
+  validate: () => [],
+});
+
+/** Affects the dataplanes named in `spec.targets` of either version; `apply` fails for names in `failFor`. */
+class FakePolicies implements PolicyEngine {
+  readonly applied: Array<{ dataplane: string; policies: string[] }> = [];
+  failFor = new Set<string>();
+  /** Dataplane name → a service whose (subset) cluster the "policy" adds, as a traffic split would. */
+  addsDestination = new Map<string, string>();
+  apply(set: ResourceSet, proxy: Proxy, ctx: MeshContext, policies: readonly Resource[]): void {
+    if (this.failFor.has(proxy.dataplane.name)) throw new Error(`policy plugin failed for ${proxy.dataplane.name}`);
+    const service = this.addsDestination.get(proxy.dataplane.name);
+    if (service !== undefined) {
+      const cluster = subsetClusterName(service, { version: 'v2' });
+      set.add(TypeUrl.cluster, edsCluster(cluster, 'grpc'));
+      set.add(TypeUrl.endpoint, clusterLoadAssignment(ctx, cluster, service, { version: 'v2' }));
+    }
+    this.applied.push({ dataplane: proxy.dataplane.name, policies: policies.map((p) => p.name) });
+  }
+  affected(before: Resource | undefined, after: Resource | undefined, dataplanes: readonly Resource<DataplaneSpec>[]): readonly string[] {
+    const targets = new Set([...targetsOf(before), ...targetsOf(after)]);
+    return dataplanes.filter((dp) => targets.has(dp.name)).map((dp) => dp.name);
+  }
+  rules(dataplane: Resource<DataplaneSpec>): unknown {
+    return { dataplane: dataplane.name };
+  }
+}
+
+function targetsOf(policy: Resource | undefined): string[] {
+  return ((policy?.spec as { targets?: string[] } | undefined)?.targets ?? []).slice();
+}
+
+const svc = (service: string): Record<string, string> => ({ 'mycel.io/service': service, 'mycel.io/protocol': 'grpc' });
+
+function backend(mesh: string, name: string, service: string, address: string, labels: Record<string, string> = {}): ResourceInput<DataplaneSpec> {
+  return { type: 'Dataplane', mesh, name, labels, spec: { networking: { address, inbound: [{ port: 50051, tags: svc(service) }] } } };
+}
+
+/** A client with an inbound of its own service and outbounds to `calls` (none: a proxyless client calls every service). */
+function client(mesh: string, name: string, calls: string[]): ResourceInput<DataplaneSpec> {
+  return {
+    type: 'Dataplane',
+    mesh,
+    name,
+    labels: {},
+    spec: {
+      networking: {
+        address: '10.9.0.1',
+        inbound: [{ port: 7000, tags: svc(`${name}-svc`) }],
+        ...(calls.length > 0 ? { outbound: calls.map((service, i) => ({ port: 10001 + i, tags: { 'mycel.io/service': service } })) } : {}),
+      },
+    },
+  };
+}
+
+describe('XdsReconciler', () => {
+  let store: MemoryStore;
+  let cache: SnapshotCache;
+  let timers: FakeTimers;
+  let policies: FakePolicies;
+  let reconciler: XdsReconciler;
+
+  let deleted: string[];
+
+  async function startWith(resources: ResourceInput[], options: { retainChanges?: number } = {}): Promise<void> {
+    deleted = [];
+    store = new MemoryStore(options.retainChanges !== undefined ? { retainChanges: options.retainChanges } : {});
+    for (const r of resources) await store.create(r);
+    const registry = createCoreRegistry();
+    registry.register(FakePolicyType);
+    cache = new SnapshotCache();
+    timers = new FakeTimers();
+    policies = new FakePolicies();
+    reconciler = new XdsReconciler({
+      store,
+      registry,
+      cache,
+      zone: 'zone-1',
+      policies,
+      timers,
+      encodingCache: new EncodingCache(),
+      onDataplaneDeleted: (ref) => deleted.push(`${ref.mesh}/${ref.name}`),
+    });
+    await reconciler.start();
+    timers.runAll();
+  }
+
+  /** Waits until the reconciler saw every change so far, then runs the pending batch (as its timer would). */
+  async function settle(): Promise<readonly string[]> {
+    await reconciler.synced();
+    assert.ok(timers.size <= 1, 'at most the debounce timer is pending');
+    timers.runAll();
+    return reconciler.stats().lastBatch?.regenerated ?? [];
+  }
+
+  afterEach(async () => {
+    await reconciler.stop();
+    await store.close();
+  });
+
+  const mesh = (name: string): ResourceInput => ({ type: 'Mesh', name, labels: {}, spec: {} });
+  const echoMesh = (): ResourceInput[] => [
+    mesh('m1'),
+    backend('m1', 'echo-1', 'echo', '10.0.0.1'),
+    backend('m1', 'echo-2', 'echo', '10.0.0.2'),
+    backend('m1', 'other-1', 'other', '10.0.0.3'),
+    client('m1', 'echo-client', ['echo']),
+    client('m1', 'any-client', []),
+    client('m1', 'other-client', ['other']),
+  ];
+
+  it('generates nothing until a node connects, then only that node', async () => {
+    await startWith(echoMesh());
+    assert.deepEqual(cache.nodeIds(), []);
+    reconciler.connect('m1.echo-client', 'grpc');
+    assert.deepEqual(await settle(), ['m1.echo-client']);
+    const listeners = [...(cache.get('m1.echo-client')?.resources.get(TypeUrl.listener)?.keys() ?? [])];
+    assert.ok(listeners.includes('echo'), `the client gets the echo api_listener, got ${listeners.join(', ')}`);
+    assert.ok(!listeners.includes('other'), 'and nothing of services it does not call');
+    assert.equal(reconciler.stats().connectedNodes, 1);
+  });
+
+  it('regenerates the consumers of a service whose endpoints changed, and nobody else', async () => {
+    await startWith(echoMesh());
+    for (const node of ['m1.echo-client', 'm1.any-client', 'm1.other-client', 'm1.echo-1']) reconciler.connect(node, node === 'm1.echo-1' ? 'envoy' : 'grpc');
+    await settle();
+
+    await store.create(backend('m1', 'echo-3', 'echo', '10.0.0.4'));
+    assert.deepEqual(await settle(), ['m1.any-client', 'm1.echo-client'], 'echo consumers: its outbound client and the client of every service');
+    const endpoints = cache.get('m1.echo-client')?.resources.get(TypeUrl.endpoint)?.get('echo');
+    assert.ok(endpoints, 'the echo client has the echo ClusterLoadAssignment');
+
+    await store.update(backend('m1', 'other-1', 'other', '10.0.0.33'));
+    assert.deepEqual(await settle(), ['m1.any-client', 'm1.other-client']);
+
+    await store.delete({ type: 'Dataplane', mesh: 'm1', name: 'echo-3' });
+    assert.deepEqual(await settle(), ['m1.any-client', 'm1.echo-client']);
+    assert.deepEqual(deleted, ['m1/echo-3'], 'deletions are reported');
+  });
+
+  it('regenerates only the dataplane itself when what changed is not an endpoint', async () => {
+    await startWith(echoMesh());
+    for (const node of ['m1.echo-client', 'm1.any-client', 'm1.echo-1']) reconciler.connect(node, 'grpc');
+    await settle();
+    await store.update(backend('m1', 'echo-1', 'echo', '10.0.0.1', { team: 'blue' }));
+    assert.deepEqual(await settle(), ['m1.echo-1']);
+    // A client changing its outbounds affects itself only.
+    await store.update(client('m1', 'echo-client', ['echo', 'other']));
+    assert.deepEqual(await settle(), ['m1.echo-client']);
+    assert.ok(cache.get('m1.echo-client')?.resources.get(TypeUrl.listener)?.has('other'));
+  });
+
+  it('counts a change in an unconnected, unrelated dataplane without generating anything', async () => {
+    await startWith(echoMesh());
+    reconciler.connect('m1.echo-client', 'grpc');
+    await settle();
+    const before = reconciler.stats();
+    await store.update(backend('m1', 'other-1', 'other', '10.0.0.99'));
+    assert.deepEqual(await settle(), []);
+    const after = reconciler.stats();
+    assert.equal(after.changes, before.changes + 1);
+    assert.equal(after.regenerated, before.regenerated);
+    assert.equal(after.pushes, before.pushes);
+  });
+
+  it('counts the destinations policies add as consumed services', async () => {
+    await startWith(echoMesh());
+    policies.addsDestination.set('echo-client', 'other');
+    reconciler.connect('m1.echo-client', 'grpc');
+    await settle();
+    assert.ok([...(cache.get('m1.echo-client')?.resources.get(TypeUrl.endpoint)?.keys() ?? [])].some((name) => name.startsWith('other-')));
+    await store.create(backend('m1', 'other-2', 'other', '10.0.0.34', {}));
+    assert.deepEqual(await settle(), ['m1.echo-client'], 'its snapshot carries endpoints of other (a subset)');
+  });
+
+  it('regenerates what a policy change affects, and gives generation the mesh policies', async () => {
+    await startWith(echoMesh());
+    for (const node of ['m1.echo-client', 'm1.any-client', 'm1.other-client']) reconciler.connect(node, 'grpc');
+    await settle();
+    const policy = (targets: string[]): ResourceInput => ({ type: 'FakePolicy', mesh: 'm1', name: 'p1', labels: {}, spec: { targets } });
+    await store.create(policy(['echo-client', 'echo-1']));
+    assert.deepEqual(await settle(), ['m1.echo-client'], 'echo-1 is affected too but not connected');
+    assert.deepEqual(policies.applied.at(-1), { dataplane: 'echo-client', policies: ['p1'] });
+    await store.update(policy(['other-client']));
+    assert.deepEqual(await settle(), ['m1.echo-client', 'm1.other-client'], 'old and new targets');
+    await store.delete({ type: 'FakePolicy', mesh: 'm1', name: 'p1' });
+    assert.deepEqual(await settle(), ['m1.other-client']);
+  });
+
+  it('regenerates the whole mesh on a Mesh change, and no other mesh', async () => {
+    await startWith([...echoMesh(), mesh('m2'), backend('m2', 'echo-1', 'echo', '10.1.0.1'), client('m2', 'echo-client', ['echo'])]);
+    for (const node of ['m1.echo-client', 'm1.other-client', 'm2.echo-client']) reconciler.connect(node, 'grpc');
+    await settle();
+    await store.update({ ...mesh('m1'), labels: { team: 'a' } });
+    assert.deepEqual(await settle(), ['m1.echo-client', 'm1.other-client']);
+  });
+
+  it('collects the changes of one debounce window into one batch', async () => {
+    await startWith(echoMesh());
+    reconciler.connect('m1.echo-client', 'grpc');
+    await settle();
+    const batches = reconciler.stats().batches;
+    for (let i = 4; i < 9; i++) await store.create(backend('m1', `echo-${i}`, 'echo', `10.0.0.${i}`));
+    await reconciler.synced();
+    assert.equal(timers.size, 1, 'one timer for the whole window');
+    timers.tick(10);
+    const stats = reconciler.stats();
+    assert.equal(stats.batches, batches + 1);
+    assert.equal(stats.lastBatch?.changes, 5);
+    assert.deepEqual(stats.lastBatch?.regenerated, ['m1.echo-client']);
+    assert.equal(cache.get('m1.echo-client')?.resources.get(TypeUrl.endpoint)?.size, 1);
+  });
+
+  it('keeps the last good snapshot of a dataplane whose generation fails, and counts the failure', async () => {
+    await startWith(echoMesh());
+    reconciler.connect('m1.echo-client', 'grpc');
+    reconciler.connect('m1.any-client', 'grpc');
+    await settle();
+    const good = cache.get('m1.echo-client');
+    policies.failFor.add('echo-client');
+    await store.create(backend('m1', 'echo-3', 'echo', '10.0.0.4'));
+    await settle();
+    const batch = reconciler.stats().lastBatch;
+    assert.deepEqual(batch?.failed, ['m1.echo-client']);
+    assert.deepEqual(batch?.regenerated, ['m1.any-client'], 'the others are regenerated');
+    assert.equal(cache.get('m1.echo-client'), good);
+    assert.equal(reconciler.stats().failed, 1);
+  });
+
+  it('drops the snapshot of a node whose last stream ended, and regenerates it when it reconnects', async () => {
+    await startWith(echoMesh());
+    reconciler.connect('m1.echo-client', 'grpc');
+    reconciler.connect('m1.echo-client', 'grpc');
+    await settle();
+    reconciler.disconnect('m1.echo-client');
+    assert.ok(cache.get('m1.echo-client'), 'one stream is still open');
+    reconciler.disconnect('m1.echo-client');
+    assert.equal(cache.get('m1.echo-client'), undefined);
+    await store.create(backend('m1', 'echo-3', 'echo', '10.0.0.4'));
+    assert.deepEqual(await settle(), []);
+    reconciler.connect('m1.echo-client', 'grpc');
+    assert.deepEqual(await settle(), ['m1.echo-client']);
+  });
+
+  it('generates a node that connected before its Dataplane existed once the Dataplane is created', async () => {
+    await startWith([mesh('m1'), backend('m1', 'echo-1', 'echo', '10.0.0.1')]);
+    reconciler.connect('m1.late', 'grpc');
+    assert.deepEqual(await settle(), []);
+    await store.create(client('m1', 'late', ['echo']));
+    assert.deepEqual(await settle(), ['m1.late']);
+  });
+
+  it('resolves node ids whose mesh or name contain dots', async () => {
+    await startWith([mesh('a.b'), backend('a.b', 'c', 'echo', '10.0.0.1'), mesh('x'), backend('x', 'y.z', 'echo', '10.0.0.2')]);
+    assert.deepEqual(reconciler.resolveNode('a.b.c'), { mesh: 'a.b', name: 'c' });
+    assert.deepEqual(reconciler.resolveNode('x.y.z'), { mesh: 'x', name: 'y.z' });
+    assert.equal(reconciler.resolveNode('x.nope'), undefined);
+  });
+
+  it('re-lists and regenerates everything after the change feed asks for a resync', async () => {
+    await startWith(echoMesh(), { retainChanges: 2 });
+    reconciler.connect('m1.echo-client', 'grpc');
+    await settle();
+    // Five writes before the watcher runs again: more than the store retains, so it gets `resync`.
+    const writes = [4, 5, 6, 7, 8].map((i) => store.create(backend('m1', `echo-${i}`, 'echo', `10.0.0.${i}`)));
+    await Promise.all(writes);
+    assert.deepEqual(await settle(), ['m1.echo-client']);
+    const endpoints = cache.get('m1.echo-client')?.resources.get(TypeUrl.endpoint)?.get('echo');
+    assert.ok(endpoints);
+    assert.equal(reconciler.stats().dataplanes, 11);
+  });
+
+  it('encodes a resource shared by many dataplanes once', async () => {
+    const clients = Array.from({ length: 5 }, (_, i) => client('m1', `c-${i}`, ['echo']));
+    await startWith([mesh('m1'), backend('m1', 'echo-1', 'echo', '10.0.0.1'), ...clients]);
+    for (let i = 0; i < 5; i++) reconciler.connect(`m1.c-${i}`, 'grpc');
+    await settle();
+    const { hits, misses } = reconciler.stats().encodingCache;
+    // Each client's own inbound gives it two server listeners of its own service: 5 × 2 distinct ones.
+    assert.equal(misses, 4 + 5 * 2, 'the Listener, RouteConfiguration, Cluster and ClusterLoadAssignment of echo are encoded once');
+    assert.equal(hits, 4 * 4, 'and reused for the four other clients');
+  });
+
+  it('serves a connected node its snapshot and generates one on demand for others', async () => {
+    await startWith(echoMesh());
+    reconciler.connect('m1.echo-client', 'grpc');
+    await settle();
+    const meshResource = (await store.get({ type: 'Mesh', name: 'm1' })) as Resource<MeshSpec>;
+    const dp = (await store.get({ type: 'Dataplane', mesh: 'm1', name: 'echo-client' })) as Resource<DataplaneSpec>;
+    const served = reconciler.configOf(meshResource, dp);
+    assert.equal(served.source, 'served');
+    assert.equal(served.snapshot, cache.get('m1.echo-client'));
+    reconciler.disconnect('m1.echo-client');
+    const generated = reconciler.configOf(meshResource, dp);
+    assert.equal(generated.source, 'generated');
+    assert.equal(generated.kind, 'grpc', 'as the kind it last connected as');
+    assert.equal(cache.get('m1.echo-client'), undefined, 'on-demand snapshots are not stored');
+    const other = (await store.get({ type: 'Dataplane', mesh: 'm1', name: 'echo-1' })) as Resource<DataplaneSpec>;
+    assert.equal(reconciler.configOf(meshResource, other).kind, 'envoy');
+    assert.deepEqual(reconciler.rulesOf(other), { dataplane: 'echo-1' });
+  });
+
+  it('stops following the feed on stop', async () => {
+    await startWith(echoMesh());
+    reconciler.connect('m1.echo-client', 'grpc');
+    await settle();
+    await reconciler.stop();
+    await store.create(backend('m1', 'echo-3', 'echo', '10.0.0.4'));
+    assert.equal(timers.size, 0);
+    await reconciler.synced();
+  });
+});

@@ -1,0 +1,537 @@
+import { performance } from 'node:perf_hooks';
+import type { DataplaneSpec, MeshSpec, Resource, TypeRegistry } from '@mycel/core';
+import { DataplaneType, MESH_TYPE } from '@mycel/core';
+import type { ChangeEvent, ChangeStream, ResourceStore } from '@mycel/store';
+import { MAX_PAGE_SIZE } from '@mycel/store';
+import { silentLogger } from '@mycel/telemetry';
+import type { Logger } from '@mycel/telemetry';
+import type { Meter } from '@opentelemetry/api';
+import { EncodingCache, assertConsistent, buildMeshContext, generateResources, toSnapshot } from '@mycel/xds';
+import type { AdsCallbacks, MeshContext, Proxy, ProxyKind, Snapshot, SnapshotCache } from '@mycel/xds';
+import { consumesAny, intersects, servicesOfSnapshot } from './affected';
+import { dataplaneNodeId, dataplaneRefOfNode } from './node-id';
+import type { DataplaneRef } from './node-id';
+import { NO_POLICIES } from './policy-engine';
+import type { PolicyEngine } from './policy-engine';
+import { proxyKindOfNode } from './proxy-kind';
+import { ReconcilerMetrics } from './reconciler-metrics';
+import { systemTimers } from './timers';
+import type { TimerHandle, Timers } from './timers';
+import { ChangeSet, ZoneIndex } from './zone-index';
+import type { MeshChanges, MeshState } from './zone-index';
+
+/** Default time store changes are collected before a batch regenerates: 10 ms. */
+export const DEFAULT_DEBOUNCE_MS = 10;
+/** First and longest wait before re-watching after the change feed failed. */
+const WATCH_RETRY_MIN_MS = 100;
+const WATCH_RETRY_MAX_MS = 5_000;
+
+/** Options of {@link XdsReconciler}. */
+export interface XdsReconcilerOptions {
+  readonly store: ResourceStore;
+  /** Tells policy types (descriptor `isPolicy`) apart; must hold every policy type before `start`. */
+  readonly registry: TypeRegistry;
+  /** Where node snapshots go; the ADS server serves from it. */
+  readonly cache: SnapshotCache;
+  /** This zone's name: endpoints without a `mycel.io/zone` label are in it. */
+  readonly zone: string;
+  /** Shared by every generation so identical resources are encoded once; a new one by default. */
+  readonly encodingCache?: EncodingCache;
+  /** Policy plugins; none by default. */
+  readonly policies?: PolicyEngine;
+  /** How long changes are collected before a batch runs, in ms; {@link DEFAULT_DEBOUNCE_MS} by default. */
+  readonly debounceMs?: number;
+  readonly timers?: Timers;
+  /** Monotonic clock in ms for durations; `performance.now` by default. */
+  readonly clock?: () => number;
+  readonly logger?: Logger;
+  /** Meter for the `mycel.xds.*` reconciler instruments (see ReconcilerMetrics); none by default. */
+  readonly meter?: Meter;
+  /** Called (synchronously, must not throw) for every Dataplane deletion the feed delivers, e.g. to drop its insight. */
+  readonly onDataplaneDeleted?: (ref: DataplaneRef) => void;
+}
+
+/** What one batch did. Node ids are sorted. */
+export interface BatchStats {
+  /** Store changes folded into the batch. */
+  readonly changes: number;
+  /** Nodes whose snapshot was regenerated (successfully). */
+  readonly regenerated: readonly string[];
+  /** Nodes whose new snapshot changed something (their streams were woken). */
+  readonly pushed: readonly string[];
+  /** Nodes whose generation failed (they keep their last snapshot). */
+  readonly failed: readonly string[];
+  readonly durationMs: number;
+}
+
+/** Counters since start, for tests, the bench and debugging. */
+export interface ReconcilerStats {
+  /** Batches that ran. */
+  readonly batches: number;
+  readonly changes: number;
+  readonly regenerated: number;
+  readonly failed: number;
+  readonly pushes: number;
+  /** Nodes with at least one ADS stream. */
+  readonly connectedNodes: number;
+  /** Dataplanes in the index. */
+  readonly dataplanes: number;
+  readonly encodingCache: { readonly size: number; readonly hits: number; readonly misses: number };
+  readonly lastBatch: BatchStats | undefined;
+}
+
+/** A node's configuration as {@link XdsReconciler.configOf} finds it. */
+export interface NodeConfig {
+  readonly nodeId: string;
+  readonly kind: ProxyKind;
+  readonly connected: boolean;
+  /** `served`: the snapshot the node's streams serve; `generated`: built on demand (the node is not connected). */
+  readonly source: 'served' | 'generated';
+  readonly snapshot: Snapshot;
+}
+
+interface Connection {
+  streams: number;
+  kind: ProxyKind;
+  /** What the node's metadata says it is, when it says. */
+  ref: DataplaneRef | undefined;
+}
+
+interface RevisionWaiter {
+  /** Revisions processed while the store's head was being read. */
+  readonly seen: Set<string>;
+  readonly start: string | undefined;
+  target: string | undefined;
+  readonly resolve: () => void;
+}
+
+/**
+ * Keeps the snapshots of connected dataplanes equal to what the store says they should be.
+ *
+ * Event-driven: it lists Meshes, Dataplanes and policies once, then follows the store's change feed
+ * (re-listing on `resync`). Changes are collected for `debounceMs` and handled as one batch, which
+ * regenerates only the **connected** nodes (node id `<mesh>.<name>`, from the ADS callbacks) that
+ * the batch affects — see {@link ZoneIndex} for what a change affects. A service's consumers are
+ * the dataplanes whose outbounds name it (`consumedServices`; every service for a proxyless client
+ * without outbounds) and those whose current snapshot carries its endpoints (`servicesOfSnapshot`,
+ * for destinations that policies add). Each affected mesh's MeshContext is built once per batch and one
+ * EncodingCache is shared, so a resource common to many dataplanes is built and encoded once.
+ *
+ * A dataplane whose generation throws keeps its last good snapshot; the error is logged and counted.
+ * A node whose last stream ends loses its snapshot (it is regenerated when it connects again).
+ */
+export class XdsReconciler {
+  /** Hooks for the ADS server: track which nodes are connected, and as which kind of proxy. */
+  readonly callbacks: AdsCallbacks;
+
+  private readonly store: ResourceStore;
+  private readonly registry: TypeRegistry;
+  private readonly cache: SnapshotCache;
+  private readonly zone: string;
+  private readonly encoding: EncodingCache;
+  private readonly policies: PolicyEngine;
+  private readonly debounceMs: number;
+  private readonly timers: Timers;
+  private readonly clock: () => number;
+  private readonly logger: Logger;
+  private readonly metrics: ReconcilerMetrics;
+  private readonly onDataplaneDeleted: ((ref: DataplaneRef) => void) | undefined;
+
+  private index: ZoneIndex;
+  private changes = new ChangeSet();
+  private readonly connections = new Map<string, Connection>();
+  /** Kind each node had on its latest stream, for on-demand generation while it is not connected. */
+  private readonly lastKinds = new Map<string, ProxyKind>();
+  private readonly newlyConnected = new Set<string>();
+  /** Services whose endpoints each connected node's snapshot carries (policies may add some). */
+  private readonly servedServices = new Map<string, ReadonlySet<string>>();
+  private state: 'new' | 'running' | 'stopped' = 'new';
+  private timer: TimerHandle | undefined;
+  private stream: ChangeStream | undefined;
+  private loop: Promise<void> | undefined;
+  private lastRevision: string | undefined;
+  private readonly waiters = new Set<RevisionWaiter>();
+  private wakeSleep: (() => void) | undefined;
+  private sleepTimer: TimerHandle | undefined;
+  private totals = { batches: 0, changes: 0, regenerated: 0, failed: 0, pushes: 0 };
+  private lastBatch: BatchStats | undefined;
+
+  constructor(options: XdsReconcilerOptions) {
+    this.store = options.store;
+    this.registry = options.registry;
+    this.cache = options.cache;
+    this.zone = options.zone;
+    this.encoding = options.encodingCache ?? new EncodingCache();
+    this.policies = options.policies ?? NO_POLICIES;
+    this.debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
+    this.timers = options.timers ?? systemTimers;
+    this.clock = options.clock ?? (() => performance.now());
+    this.logger = options.logger ?? silentLogger;
+    this.metrics = new ReconcilerMetrics(options.meter);
+    this.onDataplaneDeleted = options.onDataplaneDeleted;
+    this.index = this.newIndex();
+    this.callbacks = {
+      onConnect: (nodeId, _streamId, info) => this.connect(nodeId, proxyKindOfNode(info.node), dataplaneRefOfNode(nodeId, info.node)),
+      onDisconnect: (nodeId) => this.disconnect(nodeId),
+    };
+  }
+
+  /**
+   * Lists everything, then follows the change feed in the background until {@link stop}. Rejects if
+   * the initial listing fails (nothing keeps running then).
+   */
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new Error('XdsReconciler.start() called twice');
+    const head = await this.store.head();
+    this.index = await this.listAll();
+    this.lastRevision = head;
+    this.state = 'running';
+    for (const mesh of this.index.meshNames()) this.changes.of(mesh).all = true;
+    this.schedule();
+    this.loop = this.follow();
+    this.logger.info('xDS reconciler started', { dataplanes: this.index.dataplaneCount, debounceMs: this.debounceMs });
+  }
+
+  /** Stops following the feed and cancels the pending batch. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.state = 'stopped';
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.sleepTimer !== undefined) this.timers.clearTimeout(this.sleepTimer);
+    this.wakeSleep?.();
+    await this.stream?.close();
+    await this.loop;
+    for (const waiter of this.waiters) waiter.resolve();
+    this.waiters.clear();
+  }
+
+  /**
+   * A stream of `nodeId` was authorized; the node's snapshot is (re)generated in the next batch.
+   * `ref` is the dataplane the node's metadata names, if any (else the id is resolved against the index).
+   */
+  connect(nodeId: string, kind: ProxyKind, ref?: DataplaneRef): void {
+    const connection = this.connections.get(nodeId);
+    if (connection) {
+      connection.streams++;
+      connection.kind = kind;
+      connection.ref = ref ?? connection.ref;
+    } else {
+      this.connections.set(nodeId, { streams: 1, kind, ref });
+    }
+    this.lastKinds.set(nodeId, kind);
+    this.newlyConnected.add(nodeId);
+    this.schedule();
+  }
+
+  /** A stream of `nodeId` ended; after its last one the node's snapshot is dropped. */
+  disconnect(nodeId: string): void {
+    const connection = this.connections.get(nodeId);
+    if (!connection) return;
+    connection.streams--;
+    if (connection.streams > 0) return;
+    this.connections.delete(nodeId);
+    this.newlyConnected.delete(nodeId);
+    this.servedServices.delete(nodeId);
+    this.cache.clear(nodeId);
+  }
+
+  /** Whether `nodeId` has a live stream. */
+  isConnected(nodeId: string): boolean {
+    return this.connections.has(nodeId);
+  }
+
+  /** The dataplane a node id stands for: what a connected node's metadata says, else the indexed dataplane it names. */
+  resolveNode(nodeId: string): DataplaneRef | undefined {
+    return this.connections.get(nodeId)?.ref ?? this.index.resolve(nodeId);
+  }
+
+  /**
+   * Resolves once every change committed to the store before the call has been folded into the
+   * index (its batch may still be pending: see {@link flush}). Resolves at once when not running.
+   */
+  async synced(): Promise<void> {
+    if (this.state !== 'running') return;
+    let resolve!: () => void;
+    const done = new Promise<void>((r) => (resolve = r));
+    const waiter: RevisionWaiter = { seen: new Set(), start: this.lastRevision, target: undefined, resolve };
+    this.waiters.add(waiter);
+    const head = await this.store.head();
+    if (head === waiter.start || waiter.seen.has(head) || this.state !== 'running') {
+      this.waiters.delete(waiter);
+      resolve();
+    } else {
+      waiter.target = head;
+      waiter.seen.clear();
+    }
+    await done;
+  }
+
+  /**
+   * Runs the pending batch now (instead of when the debounce timer fires) and returns what it did,
+   * or undefined when nothing was pending.
+   */
+  flush(): BatchStats | undefined {
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
+    this.timer = undefined;
+    const changes = this.changes;
+    this.changes = new ChangeSet();
+    for (const nodeId of this.newlyConnected) {
+      if (!this.connections.has(nodeId)) continue;
+      const ref = this.resolveNode(nodeId);
+      // Without a Dataplane there is nothing to generate; its creation will make it affected.
+      if (ref) changes.of(ref.mesh).dataplanes.add(ref.name);
+      else this.logger.debug('connected node has no Dataplane yet', { nodeId });
+    }
+    this.newlyConnected.clear();
+    if (changes.empty && changes.count === 0) return undefined;
+
+    const started = this.clock();
+    const regenerated: string[] = [];
+    const pushed: string[] = [];
+    const failed: string[] = [];
+    for (const meshName of changes.meshNames()) {
+      const state = this.index.mesh(meshName);
+      const meshChanges = changes.get(meshName);
+      if (state?.mesh === undefined || meshChanges === undefined) continue;
+      const targets = this.targets(meshName, state, meshChanges);
+      if (targets.length === 0) continue;
+      const ctx = buildMeshContext(meshName, [...state.dataplanes.values()], this.zone);
+      const policies = this.index.policies(meshName);
+      for (const { nodeId, dataplane, kind } of targets) {
+        const t0 = this.clock();
+        try {
+          const snapshot = this.build(state.mesh, dataplane, kind, ctx, policies);
+          const changed = this.cache.set(nodeId, snapshot);
+          this.servedServices.set(nodeId, servicesOfSnapshot(snapshot));
+          this.metrics.generated('ok', (this.clock() - t0) / 1000);
+          regenerated.push(nodeId);
+          if (changed.length > 0) {
+            pushed.push(nodeId);
+            this.metrics.pushed();
+          }
+        } catch (err) {
+          this.metrics.generated('error', (this.clock() - t0) / 1000);
+          failed.push(nodeId);
+          this.logger.error('xDS generation failed; the dataplane keeps its last configuration', { nodeId, error: err });
+        }
+      }
+    }
+    const batch: BatchStats = {
+      changes: changes.count,
+      regenerated: regenerated.sort(),
+      pushed: pushed.sort(),
+      failed: failed.sort(),
+      durationMs: this.clock() - started,
+    };
+    this.lastBatch = batch;
+    this.totals.batches++;
+    this.totals.changes += batch.changes;
+    this.totals.regenerated += regenerated.length;
+    this.totals.failed += failed.length;
+    this.totals.pushes += pushed.length;
+    this.metrics.batchDone(batch.changes);
+    if (regenerated.length + failed.length > 0) {
+      this.logger.debug('xDS batch done', { changes: batch.changes, regenerated: regenerated.length, pushed: pushed.length, failed: failed.length, durationMs: batch.durationMs });
+    }
+    return batch;
+  }
+
+  /** Counters since start and the last batch. */
+  stats(): ReconcilerStats {
+    return {
+      ...this.totals,
+      connectedNodes: this.connections.size,
+      dataplanes: this.index.dataplaneCount,
+      encodingCache: { size: this.encoding.size, hits: this.encoding.hits, misses: this.encoding.misses },
+      lastBatch: this.lastBatch,
+    };
+  }
+
+  /**
+   * The configuration of `dataplane` (as read from the store by the caller, with its `mesh`): the
+   * snapshot its streams serve when it is connected, else one generated now (as the kind of proxy
+   * it last connected as, Envoy if it never did) and not stored. Generation errors propagate.
+   */
+  configOf(mesh: Resource<MeshSpec>, dataplane: Resource<DataplaneSpec>): NodeConfig {
+    const nodeId = dataplaneNodeId(mesh.name, dataplane.name);
+    const connection = this.connections.get(nodeId);
+    const kind = connection?.kind ?? this.lastKinds.get(nodeId) ?? 'envoy';
+    const served = connection ? this.cache.get(nodeId) : undefined;
+    if (served) return { nodeId, kind, connected: true, source: 'served', snapshot: served };
+    const ctx = this.contextWith(mesh.name, dataplane);
+    const snapshot = this.build(mesh, dataplane, kind, ctx, this.index.policies(mesh.name));
+    return { nodeId, kind, connected: connection !== undefined, source: 'generated', snapshot };
+  }
+
+  /** The merged policy rules of `dataplane` (read from the store by the caller). */
+  rulesOf(dataplane: Resource<DataplaneSpec>): unknown {
+    const mesh = dataplane.mesh ?? '';
+    return this.policies.rules(dataplane, this.contextWith(mesh, dataplane), this.index.policies(mesh));
+  }
+
+  private build(mesh: Resource<MeshSpec>, dataplane: Resource<DataplaneSpec>, kind: ProxyKind, ctx: MeshContext, policies: readonly Resource[]): Snapshot {
+    const proxy: Proxy = { dataplane, mesh, zone: this.zone, kind };
+    const set = generateResources(proxy, ctx);
+    this.policies.apply(set, proxy, ctx, policies);
+    assertConsistent(set);
+    return toSnapshot(set, this.encoding);
+  }
+
+  /** The mesh context of `mesh` from the index, with `dataplane` in its current version. */
+  private contextWith(mesh: string, dataplane: Resource<DataplaneSpec>): MeshContext {
+    const others = [...(this.index.mesh(mesh)?.dataplanes.values() ?? [])].filter((dp) => dp.name !== dataplane.name);
+    return buildMeshContext(mesh, [...others, dataplane], this.zone);
+  }
+
+  /** Connected dataplanes of a mesh that its pending changes affect, by name. */
+  private targets(mesh: string, state: MeshState, changes: MeshChanges): Array<{ nodeId: string; dataplane: Resource<DataplaneSpec>; kind: ProxyKind }> {
+    const out: Array<{ nodeId: string; dataplane: Resource<DataplaneSpec>; kind: ProxyKind }> = [];
+    for (const [name, dataplane] of state.dataplanes) {
+      const nodeId = dataplaneNodeId(mesh, name);
+      const connection = this.connections.get(nodeId);
+      if (!connection) continue;
+      const affected =
+        changes.all ||
+        changes.dataplanes.has(name) ||
+        consumesAny(dataplane, connection.kind, changes.services) ||
+        intersects(this.servedServices.get(nodeId) ?? new Set(), changes.services);
+      if (affected) {
+        out.push({ nodeId, dataplane, kind: connection.kind });
+      }
+    }
+    return out.sort((a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0));
+  }
+
+  private schedule(): void {
+    if (this.state !== 'running' || this.timer !== undefined) return;
+    this.timer = this.timers.setTimeout(() => {
+      this.timer = undefined;
+      this.runBatch();
+    }, this.debounceMs);
+  }
+
+  private runBatch(): void {
+    try {
+      this.flush();
+    } catch (err) {
+      // flush contains per-dataplane failures itself; anything reaching here is a bug, and throwing
+      // from a timer would crash the process.
+      this.logger.error('xDS batch failed', { error: err });
+    }
+  }
+
+  /** Follows the change feed until stopped; re-watches from the last revision after a failure. */
+  private async follow(): Promise<void> {
+    let retryMs = WATCH_RETRY_MIN_MS;
+    while (this.state === 'running') {
+      let stream: ChangeStream;
+      try {
+        stream = this.store.watch(this.lastRevision !== undefined ? { fromRevision: this.lastRevision } : {});
+      } catch (err) {
+        this.logger.error('cannot watch the store; retrying', { error: err, retryInMs: retryMs });
+        await this.sleep(retryMs);
+        retryMs = Math.min(retryMs * 2, WATCH_RETRY_MAX_MS);
+        continue;
+      }
+      this.stream = stream;
+      try {
+        for await (const message of stream) {
+          if (this.state !== 'running') break;
+          if (message.kind === 'resync') await this.resync(message.revision);
+          else this.onChange(message.event);
+          retryMs = WATCH_RETRY_MIN_MS;
+        }
+        if (this.state === 'running') {
+          this.logger.warn('the store change feed ended (store closed); xDS reconciliation stopped');
+          return;
+        }
+      } catch (err) {
+        if (this.state !== 'running') return;
+        this.logger.error('store change feed failed; re-watching', { error: err, retryInMs: retryMs });
+        await this.sleep(retryMs);
+        retryMs = Math.min(retryMs * 2, WATCH_RETRY_MAX_MS);
+      } finally {
+        await stream.close();
+        this.stream = undefined;
+      }
+    }
+  }
+
+  private onChange(event: ChangeEvent): void {
+    try {
+      const relevant = this.index.apply(event, this.changes);
+      if (relevant && event.resource.type === DataplaneType.name && event.op === 'deleted' && event.resource.mesh !== undefined) {
+        const ref = { mesh: event.resource.mesh, name: event.resource.name };
+        const nodeId = dataplaneNodeId(ref.mesh, ref.name);
+        if (this.connections.has(nodeId)) this.logger.info('Dataplane deleted while its proxy is connected; it keeps its last configuration', { nodeId });
+        else this.lastKinds.delete(nodeId);
+        this.onDataplaneDeleted?.(ref);
+      }
+    } catch (err) {
+      this.logger.error('cannot tell what a store change affects', { error: err, type: event.resource.type, mesh: event.resource.mesh, name: event.resource.name });
+    }
+    this.advance(event.revision);
+    if (!this.changes.empty) this.schedule();
+  }
+
+  /** Re-lists everything after the feed lost changes; every mesh (old or new) is regenerated. */
+  private async resync(revision: string): Promise<void> {
+    this.logger.warn('store change feed asked for a resync; re-listing', { revision });
+    const previous = this.index.meshNames();
+    const index = await this.listAll();
+    this.index = index;
+    for (const mesh of [...previous, ...index.meshNames()]) this.changes.of(mesh).all = true;
+    this.changes.count++;
+    this.lastRevision = revision;
+    // Whatever a waiter waited for is older than the state just listed.
+    for (const waiter of this.waiters) waiter.resolve();
+    this.waiters.clear();
+    this.schedule();
+  }
+
+  private advance(revision: string): void {
+    this.lastRevision = revision;
+    for (const waiter of [...this.waiters]) {
+      if (waiter.target === undefined) {
+        waiter.seen.add(revision);
+      } else if (waiter.target === revision) {
+        this.waiters.delete(waiter);
+        waiter.resolve();
+      }
+    }
+  }
+
+  private newIndex(): ZoneIndex {
+    return new ZoneIndex(
+      (type) => this.registry.get(type)?.isPolicy === true,
+      (before, after, dataplanes) => this.policies.affected(before, after, dataplanes),
+    );
+  }
+
+  /** A fresh index of every Mesh, Dataplane and policy in the store. */
+  private async listAll(): Promise<ZoneIndex> {
+    const index = this.newIndex();
+    const types = [MESH_TYPE, DataplaneType.name, ...this.registry.list().filter((d) => d.isPolicy).map((d) => d.name)];
+    for (const type of types) {
+      let offset: string | undefined;
+      do {
+        const page = await this.store.list({ type, size: MAX_PAGE_SIZE, ...(offset !== undefined ? { offset } : {}) });
+        for (const resource of page.items) index.load(resource);
+        offset = page.next;
+      } while (offset !== undefined);
+    }
+    return index;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.wakeSleep = () => {
+        this.wakeSleep = undefined;
+        this.sleepTimer = undefined;
+        resolve();
+      };
+      this.sleepTimer = this.timers.setTimeout(() => this.wakeSleep?.(), ms);
+    });
+  }
+}

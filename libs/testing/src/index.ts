@@ -1,3 +1,5 @@
 export { freePort } from './ports';
 export type { RedisServer, RedisServerOptions, RespValue } from './redis-server';
 export { startRedisServer, redisCommand, RedisReplyError } from './redis-server';
+export type { NatsServer, NatsServerOptions } from './nats-server';
+export { startNatsServer } from './nats-server';

@@ -83,6 +83,8 @@ async function startWorld(): Promise<World> {
       discoveryIntervalMs: 200,
       offlineAfterMs: 1000,
       timings,
+      // Dataplanes sent on between zones are covered by kds-cross-zone.spec.ts; here zones see only global's own.
+      acrossZones: false,
       ...overrides,
     }),
     zoneOptions: (zone, overrides = {}) => ({

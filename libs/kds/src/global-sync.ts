@@ -6,10 +6,9 @@ import { BucketPublisher, type PublisherStatus } from './bucket-publisher';
 import { Wakeup, systemClock, type KdsClock } from './kds-clock';
 import { GLOBAL_BUCKET, ZONE_BUCKET_PREFIX, zoneBucket, zoneOfBucket } from './kds-keys';
 import { createKdsMetrics, type KdsMeter, type KdsMetrics } from './kds-metrics';
-import { isZoneOrigin } from './kds-naming';
 import { resolveTimings, type KdsBucketOptions, type KdsTimings, type ResolvedKdsTimings } from './kds-options';
 import { logNatsEvent, toKdsError, type KdsNats } from './nats-connection';
-import { StoreApplier, globalSideMapping, globalToZoneTypes } from './store-applier';
+import { StoreApplier, globalPublishedTypes, globalSideMapping, isGloballyPublished } from './store-applier';
 import { ZoneHeartbeats, type ZoneStatus } from './zone-status';
 
 /** Options of {@link GlobalKdsSync}. */
@@ -32,6 +31,11 @@ export interface GlobalKdsSyncOptions {
   /** How `mycel-global` is created (replicas, storage). */
   readonly bucket?: KdsBucketOptions;
   readonly timings?: KdsTimings;
+  /**
+   * Send the zones' resources of `acrossZones` types (Dataplanes: remote endpoints) on to every
+   * zone through `mycel-global`; default true. Each zone ignores its own.
+   */
+  readonly acrossZones?: boolean;
 }
 
 interface FollowedZone {
@@ -41,7 +45,8 @@ interface FollowedZone {
 
 /**
  * Global's side of KDS: publishes every `globalToZone` resource of global's store (except copies
- * that came from zones) into `mycel-global`, and applies each zone's bucket `mycel-zone-<zone>`
+ * that came from zones) into `mycel-global` — plus, with `acrossZones`, its copies of the zones'
+ * `acrossZones` resources (remote Dataplanes), so every zone learns the others' — and applies each zone's bucket `mycel-zone-<zone>`
  * to global's store under suffixed names (see `globalNameOf`), tracking zone heartbeats for
  * {@link GlobalKdsSync.zoneStatus}. Every loop is owned here and ends in {@link GlobalKdsSync.stop}.
  */
@@ -67,13 +72,14 @@ export class GlobalKdsSync {
     this.heartbeats = new ZoneHeartbeats(options.offlineAfterMs ?? 30_000);
     this.discoveryWakeup = new Wakeup(this.clock);
     const { registry } = options;
+    const acrossZones = options.acrossZones ?? true;
     this.publisher = new BucketPublisher({
       nats: options.nats,
       bucket: GLOBAL_BUCKET,
       writer: 'global',
       store: options.store,
-      types: globalToZoneTypes(registry),
-      include: (r) => registry.get(r.type)?.kds.globalToZone === true && !isZoneOrigin(r),
+      types: globalPublishedTypes(registry, acrossZones),
+      include: (r) => isGloballyPublished(registry, r, acrossZones),
       bucketOptions: options.bucket ?? {},
       timings: this.timings,
       clock: this.clock,

@@ -47,7 +47,16 @@ export { createKdsMetrics } from './kds-metrics';
 export type { KdsTimings, ResolvedKdsTimings, KdsBucketOptions } from './kds-options';
 export { resolveTimings } from './kds-options';
 export type { SyncMapping, ApplierStats, StoreApplierOptions } from './store-applier';
-export { StoreApplier, zoneSideMapping, globalSideMapping, globalToZoneTypes, zoneToGlobalTypes } from './store-applier';
+export {
+  StoreApplier,
+  zoneSideMapping,
+  globalSideMapping,
+  globalToZoneTypes,
+  zoneToGlobalTypes,
+  acrossZonesTypes,
+  globalPublishedTypes,
+  isGloballyPublished,
+} from './store-applier';
 export type { BucketPublisherOptions, PublisherStatus } from './bucket-publisher';
 export { BucketPublisher } from './bucket-publisher';
 export type { WatchEntry, BucketWatch } from './bucket-watch';

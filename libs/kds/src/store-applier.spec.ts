@@ -96,4 +96,40 @@ describe('StoreApplier', () => {
     await a.applySnapshot(new Map(), true);
     assert.deepEqual((await store.list({ type: 'Dataplane' })).items.map((r) => r.name), [taken], 'stale copies go, the clash stays');
   });
+
+  it("applies other zones' Dataplanes in a zone as read-only copies, ignores its own, and never replaces a local one", async () => {
+    const store = new MemoryStore();
+    const a = new StoreApplier({ store, mapping: zoneSideMapping(registry, 'west'), logger: silentLogger, metrics: createKdsMetrics(undefined), attributes: {} });
+    // What global sends on: its copies, named and labelled as global stores them.
+    const copy = (name: string, zone: string, port = 1): SyncedResource => ({
+      type: 'Dataplane',
+      mesh: 'default',
+      name: globalNameOf(name, zone),
+      labels: { team: 'a', [Labels.origin]: 'zone', [Labels.zone]: zone, [Labels.displayName]: name },
+      spec: { port },
+    });
+    const clash = globalNameOf('clash', 'east');
+    await store.create({ type: 'Mesh', name: 'default', labels: {}, spec: {} });
+    await store.create({ type: 'Dataplane', mesh: 'default', name: clash, labels: {}, spec: { port: 9 } });
+    await store.create({ type: 'Dataplane', mesh: 'default', name: 'mine', labels: {}, spec: { port: 7 } });
+    await a.applySnapshot(new Map([entry(mesh), entry(copy('web-1', 'east')), entry(copy('mine', 'west')), entry(copy('clash', 'east'))]), true);
+    const names = async (): Promise<string[]> => (await store.list({ type: 'Dataplane' })).items.map((r) => r.name).sort();
+    assert.deepEqual(await names(), [clash, globalNameOf('web-1', 'east'), 'mine'].sort(), "west's own copy does not come back");
+    assert.deepEqual((await store.get({ type: 'Dataplane', mesh: 'default', name: globalNameOf('web-1', 'east') })).labels, {
+      team: 'a',
+      [Labels.origin]: 'global',
+      [Labels.zone]: 'east',
+      [Labels.displayName]: 'web-1',
+    });
+    assert.deepEqual((await store.get({ type: 'Dataplane', mesh: 'default', name: clash })).spec, { port: 9 }, 'the zone’s own Dataplane wins a clash');
+    assert.equal(a.stats.conflicts, 1);
+    await a.applyPut(...entry(copy('web-1', 'east', 2)));
+    assert.deepEqual((await store.get({ type: 'Dataplane', mesh: 'default', name: globalNameOf('web-1', 'east') })).spec, { port: 2 });
+    await a.applyDelete(kdsKey(copy('web-1', 'east')));
+    await a.applySnapshot(new Map([entry(mesh)]), true);
+    assert.deepEqual(await names(), [clash, 'mine'].sort(), 'deleted copies go; local Dataplanes stay');
+    // Without the zone (acrossZones off) Dataplanes are not even accepted.
+    assert.deepEqual(zoneSideMapping(registry).types, globalToZoneTypes(registry));
+    assert.deepEqual(zoneSideMapping(registry, 'west').types, ['Mesh', 'GlobalSecret', 'Dataplane', 'Secret']);
+  });
 });

@@ -17,7 +17,7 @@ import type { Logger } from '@mycel/telemetry';
 import type { ResourceEntry, SyncedResource } from './kds-entry';
 import { kdsKey, parseKdsKey, typeOfKdsKey } from './kds-keys';
 import type { KdsMetricAttributes, KdsMetrics } from './kds-metrics';
-import { ORIGIN_GLOBAL, ORIGIN_ZONE, globalLabelsOf, globalNameOf, isGlobalOrigin, zoneLabelsOf } from './kds-naming';
+import { ORIGIN_GLOBAL, ORIGIN_ZONE, globalLabelsOf, globalNameOf, isGlobalOrigin, isZoneOrigin, zoneLabelsOf } from './kds-naming';
 
 /**
  * How the resources of one bucket map onto a local store: which types are accepted, what a synced
@@ -29,8 +29,17 @@ export interface SyncMapping {
   readonly types: readonly string[];
   /** Labels every owned local copy carries (the list filter of the stale scan). */
   readonly ownedLabels: Readonly<Record<string, string>>;
-  /** What to do when the local key holds a resource this sync does not own: take it over, or leave it and report a conflict. */
-  readonly onConflict: 'overwrite' | 'skip';
+  /**
+   * What to do when the local key holds a resource this sync does not own: take it over, or leave
+   * it and report a conflict; a function decides per synced resource.
+   */
+  readonly onConflict: 'overwrite' | 'skip' | ((resource: SyncedResource) => 'overwrite' | 'skip');
+  /**
+   * Whether a synced resource of an accepted type is applied at all; all are when absent. A
+   * refused entry is treated as absent from the bucket (e.g. a zone's own dataplanes coming back
+   * from global through `acrossZones`).
+   */
+  accepts?(resource: SyncedResource): boolean;
   /** The local input of a synced resource. */
   toLocal(resource: SyncedResource): ResourceInput;
   /** The local key of a bucket resource key. */
@@ -51,17 +60,57 @@ export function zoneToGlobalTypes(registry: TypeRegistry): string[] {
   return orderTypes(registry, registry.list().filter((d) => d.kds.zoneToGlobal).map((d) => d.name));
 }
 
+/** Types with `kds.acrossZones`: zones' copies at global that global sends on to every other zone. */
+export function acrossZonesTypes(registry: TypeRegistry): string[] {
+  return orderTypes(registry, registry.list().filter((d) => d.kds.acrossZones).map((d) => d.name));
+}
+
+/**
+ * Types global publishes into `mycel-global`: `globalToZone` ones and, with `acrossZones`, the
+ * `acrossZones` ones (their zone-origin copies), ordered like {@link globalToZoneTypes}.
+ */
+export function globalPublishedTypes(registry: TypeRegistry, acrossZones: boolean): string[] {
+  return orderTypes(registry, registry.list().filter((d) => d.kds.globalToZone || (acrossZones && d.kds.acrossZones)).map((d) => d.name));
+}
+
+/**
+ * Whether global publishes `resource` into `mycel-global`: its own resources of `globalToZone`
+ * types, and (with `acrossZones`) the copies it holds of zone resources of `acrossZones` types,
+ * which carry their zone in `mycel.io/zone` so each zone can tell its own apart.
+ */
+export function isGloballyPublished(registry: TypeRegistry, resource: Resource, acrossZones: boolean): boolean {
+  const kds = registry.get(resource.type)?.kds;
+  if (kds === undefined) return false;
+  if (!isZoneOrigin(resource)) return kds.globalToZone;
+  return acrossZones && kds.acrossZones && (resource.labels[Labels.zone] ?? '') !== '';
+}
+
 function orderTypes(registry: TypeRegistry, names: string[]): string[] {
   const rank = (name: string): number => (name === MESH_TYPE ? 0 : registry.get(name)?.scope === 'global' ? 1 : 2);
   return names.sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** The mapping of a zone applying `mycel-global`: same names, plus `mycel.io/origin: global`; global wins a clash. */
-export function zoneSideMapping(registry: TypeRegistry): SyncMapping {
+/**
+ * The mapping of a zone applying `mycel-global`: same names, plus `mycel.io/origin: global`;
+ * global wins a clash. With `zone` (the applying zone), it also takes the other zones' resources
+ * of `acrossZones` types that global sends on (e.g. remote Dataplanes for cross-zone endpoints):
+ * they keep global's name (`<name>-<hash8(zone)>`) and their `mycel.io/zone` and
+ * `mycel.io/display-name` labels, become `mycel.io/origin: global` (read-only, never published
+ * again), never replace a resource of the zone's own, and the zone's own resources coming back
+ * are ignored.
+ */
+export function zoneSideMapping(registry: TypeRegistry, zone?: string): SyncMapping {
+  const types = zone === undefined ? globalToZoneTypes(registry) : orderTypes(registry, registry.list().filter((d) => d.kds.globalToZone || d.kds.acrossZones).map((d) => d.name));
   return {
-    types: globalToZoneTypes(registry),
+    types,
     ownedLabels: { [Labels.origin]: ORIGIN_GLOBAL },
-    onConflict: 'overwrite',
+    onConflict: (r) => (r.labels[Labels.origin] === ORIGIN_ZONE ? 'skip' : 'overwrite'),
+    accepts: (r) => {
+      const kds = registry.get(r.type)?.kds;
+      if (r.labels[Labels.origin] !== ORIGIN_ZONE) return kds?.globalToZone === true;
+      const from = r.labels[Labels.zone] ?? '';
+      return zone !== undefined && kds?.acrossZones === true && from !== '' && from !== zone;
+    },
     toLocal: (r) => withLabels(r, r.name, zoneLabelsOf(r.labels)),
     localKey: (k) => k,
     owns: (local) => isGlobalOrigin(local),
@@ -214,6 +263,13 @@ export class StoreApplier {
       }
       return;
     }
+    if (mapping.accepts !== undefined && !mapping.accepts(entry.resource)) {
+      // Treated as absent: a copy applied under this key earlier is now stale.
+      if (this.present.delete(key)) await this.deleteOwned(mapping.localKey(parseKdsKey(key)));
+      this.pending.delete(key);
+      this.stats.pending = this.pending.size;
+      return;
+    }
     this.present.set(key, entry.hash);
     const input = mapping.toLocal(entry.resource);
     const localKey = keyOf(input);
@@ -227,7 +283,8 @@ export class StoreApplier {
           op = 'create';
         } else {
           if (!mapping.owns(existing)) {
-            if (mapping.onConflict === 'skip') {
+            const onConflict = typeof mapping.onConflict === 'function' ? mapping.onConflict(entry.resource) : mapping.onConflict;
+            if (onConflict === 'skip') {
               this.stats.conflicts++;
               logger.warn('kds: a local resource not synced from this bucket has the same key; leaving it', { key, resource: formatKey(localKey) });
               this.pending.delete(key);

@@ -34,6 +34,11 @@ export interface ZoneKdsSyncOptions {
   /** How the zone's bucket is created (replicas, storage). */
   readonly bucket?: KdsBucketOptions;
   readonly timings?: KdsTimings;
+  /**
+   * Apply the other zones' resources of `acrossZones` types that global sends on (remote
+   * Dataplanes, for cross-zone endpoints), as read-only copies; default true.
+   */
+  readonly acrossZones?: boolean;
 }
 
 /** State of a zone's sync, for status pages and tests. */
@@ -49,6 +54,7 @@ export interface ZoneSyncStatus {
 
 /**
  * A zone's side of KDS: applies `mycel-global` to the zone's store (with `mycel.io/origin: global`),
+ * including the other zones' `acrossZones` resources global sends on (never the zone's own back),
  * publishes the zone's `zoneToGlobal` resources (except global's copies) into `mycel-zone-<zone>`,
  * and writes a heartbeat there every interval. The zone's store stays the source of truth for the
  * zone's own data whether or not global or NATS is reachable; on reconnect both directions resync.
@@ -84,7 +90,7 @@ export class ZoneKdsSync {
     const { registry } = options;
     this.applier = new StoreApplier({
       store: options.store,
-      mapping: zoneSideMapping(registry),
+      mapping: zoneSideMapping(registry, options.acrossZones === false ? undefined : options.zone),
       logger: this.logger,
       metrics: this.metrics,
       attributes: { bucket: GLOBAL_BUCKET },

@@ -43,7 +43,7 @@ describe('Dataplane', () => {
     assert.equal(DataplaneType.plural, 'dataplanes');
     assert.equal(DataplaneType.singular, 'dataplane');
     assert.equal(DataplaneType.scope, 'mesh');
-    assert.deepEqual(DataplaneType.kds, { globalToZone: false, zoneToGlobal: true, acrossZones: false });
+    assert.deepEqual(DataplaneType.kds, { globalToZone: false, zoneToGlobal: true, acrossZones: true });
     assert.equal(DataplaneType.readOnly, false);
     assert.equal(DataplaneType.sensitive, false);
     assert.equal(DataplaneType.isPolicy, false);

@@ -285,7 +285,7 @@ export const DataplaneType: ResourceTypeDescriptor = Object.freeze({
   plural: 'dataplanes',
   singular: 'dataplane',
   scope: 'mesh',
-  kds: ZONE_TO_GLOBAL,
+  kds: Object.freeze({ ...ZONE_TO_GLOBAL, acrossZones: true }),
   isPolicy: false,
   readOnly: false,
   sensitive: false,

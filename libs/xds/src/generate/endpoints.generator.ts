@@ -14,10 +14,13 @@ export const DEFAULT_LOCALITY_WEIGHT = 1;
 
 /**
  * The ClusterLoadAssignment of `cluster`: the ready endpoints of `service` whose tags include the
- * subset `tags` (see `subsetTags`), one locality `{zone}` per zone. Local-zone
- * localities have priority 0 and the others priority 1, for cross-zone failover; when the local
- * zone has no endpoint every zone gets priority 0, because priorities must be contiguous (gRPC
- * NACKs a gap and Envoy would skip an empty level anyway). Every locality has
+ * subset `tags` (see `subsetTags`), one locality `{zone}` per zone (remote dataplanes, synced
+ * from other zones through global, carry their zone in `mycel.io/zone`). Local-zone localities
+ * have priority 0 and the others priority 1, so a client (Envoy, or gRPC's own priority policy)
+ * uses other zones only on failover; when the local zone has no *ready* endpoint of the subset
+ * (none, or all `health.ready: false` — unready ones are never endpoints) the other zones get
+ * priority 0, because priorities must be contiguous from 0 (gRPC NACKs a gap and Envoy would
+ * skip an empty level anyway). Every locality has
  * `load_balancing_weight` {@link DEFAULT_LOCALITY_WEIGHT}. Built once per mesh context and shared.
  */
 export function clusterLoadAssignment(ctx: MeshContext, cluster: string, service: string, tags: Readonly<Record<string, string>>): JsonObject {

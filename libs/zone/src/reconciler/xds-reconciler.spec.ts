@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import type { DataplaneSpec, MeshSpec, Resource, ResourceInput, ResourceTypeDescriptor } from '@mycel/core';
 import { NO_KDS, createCoreRegistry } from '@mycel/core';
 import { MemoryStore } from '@mycel/store';
-import { EncodingCache, SnapshotCache, TypeUrl, clusterLoadAssignment, edsCluster, subsetClusterName } from '@mycel/xds';
+import { EncodingCache, SnapshotCache, TypeUrl, clusterLoadAssignment, decodeResource, edsCluster, subsetClusterName } from '@mycel/xds';
 import type { MeshContext, Proxy, ResourceSet } from '@mycel/xds';
 import { FakeTimers } from './fake-timers.test-helper';
 import type { PolicyEngine } from './policy-engine';
-import { XdsReconciler } from './xds-reconciler';
+import { RemoteDataplaneError, XdsReconciler } from './xds-reconciler';
 
 const FakePolicyType: ResourceTypeDescriptor = Object.freeze({
   name: 'FakePolicy',
@@ -318,6 +318,69 @@ describe('XdsReconciler', () => {
     const other = (await store.get({ type: 'Dataplane', mesh: 'm1', name: 'echo-1' })) as Resource<DataplaneSpec>;
     assert.equal(reconciler.configOf(meshResource, other).kind, 'envoy');
     assert.deepEqual(reconciler.rulesOf(other), { dataplane: 'echo-1' });
+  });
+
+  describe('remote dataplanes (other zones, synced through global)', () => {
+    const zone2 = { 'mycel.io/zone': 'zone-2', 'mycel.io/origin': 'global', 'mycel.io/display-name': 'echo-1' };
+    /** The ClusterLoadAssignment of `echo` as m1.echo-client gets it: `zone priority: addresses` per locality. */
+    const echoLocalities = (): string[] => {
+      const cla = cache.get('m1.echo-client')?.resources.get(TypeUrl.endpoint)?.get('echo');
+      assert.ok(cla, 'the echo client has the echo ClusterLoadAssignment');
+      const decoded = decodeResource(cla.any) as { endpoints?: Array<{ locality?: { zone?: string }; priority?: number; lb_endpoints?: Array<{ endpoint: { address: { socket_address: { address: string } } } }> }> };
+      return (decoded.endpoints ?? []).map(
+        (l) => `${l.locality?.zone ?? ''} ${l.priority ?? 0}: ${(l.lb_endpoints ?? []).map((e) => e.endpoint.address.socket_address.address).join(',')}`,
+      );
+    };
+    const remoteMesh = (): ResourceInput[] => [
+      mesh('m1'),
+      backend('m1', 'echo-1', 'echo', '10.0.0.1', { 'mycel.io/zone': 'zone-1' }),
+      backend('m1', 'echo-1-2a2b3c4d', 'echo', '10.2.0.1', zone2),
+      client('m1', 'echo-client', ['echo']),
+    ];
+
+    it('puts their ready endpoints in a lower-priority locality; priority 0 goes to them only when the local zone has none ready', async () => {
+      await startWith(remoteMesh());
+      reconciler.connect('m1.echo-client', 'grpc');
+      await settle();
+      assert.deepEqual(echoLocalities(), ['zone-1 0: 10.0.0.1', 'zone-2 1: 10.2.0.1']);
+
+      const unready = backend('m1', 'echo-1', 'echo', '10.0.0.1', { 'mycel.io/zone': 'zone-1' });
+      await store.update({ ...unready, spec: { networking: { address: '10.0.0.1', inbound: [{ port: 50051, tags: svc('echo'), health: { ready: false } }] } } });
+      assert.deepEqual(await settle(), ['m1.echo-client']);
+      assert.deepEqual(echoLocalities(), ['zone-2 0: 10.2.0.1'], 'priorities stay contiguous: the remote zone moves up');
+
+      await store.update(backend('m1', 'echo-1', 'echo', '10.0.0.1', { 'mycel.io/zone': 'zone-1' }));
+      await settle();
+      assert.deepEqual(echoLocalities(), ['zone-1 0: 10.0.0.1', 'zone-2 1: 10.2.0.1']);
+    });
+
+    it('regenerates the consumers of their services when they change, but never generates for them', async () => {
+      await startWith(remoteMesh());
+      reconciler.connect('m1.echo-client', 'grpc');
+      // A node claiming to be the remote dataplane gets nothing: it is served by its own zone.
+      reconciler.connect('m1.echo-1-2a2b3c4d', 'grpc');
+      assert.deepEqual(await settle(), ['m1.echo-client']);
+      assert.equal(cache.get('m1.echo-1-2a2b3c4d'), undefined);
+      assert.equal(reconciler.resolveNode('m1.echo-1-2a2b3c4d'), undefined, 'a remote dataplane resolves no node id');
+      assert.equal(reconciler.stats().remoteDataplanes, 1);
+
+      await store.create(backend('m1', 'echo-2-2a2b3c4d', 'echo', '10.2.0.2', { ...zone2, 'mycel.io/display-name': 'echo-2' }));
+      assert.deepEqual(await settle(), ['m1.echo-client']);
+      assert.deepEqual(echoLocalities(), ['zone-1 0: 10.0.0.1', 'zone-2 1: 10.2.0.1,10.2.0.2']);
+
+      // A label-only change of a remote dataplane concerns nobody here.
+      await store.update(backend('m1', 'echo-2-2a2b3c4d', 'echo', '10.2.0.2', { ...zone2, 'mycel.io/display-name': 'echo-2', team: 'x' }));
+      assert.deepEqual(await settle(), []);
+
+      await store.delete({ type: 'Dataplane', mesh: 'm1', name: 'echo-1-2a2b3c4d' });
+      assert.deepEqual(await settle(), ['m1.echo-client']);
+      assert.deepEqual(echoLocalities(), ['zone-1 0: 10.0.0.1', 'zone-2 1: 10.2.0.2']);
+      assert.deepEqual(deleted, [], 'no insight to drop for another zone’s dataplane');
+
+      const remote = (await store.get({ type: 'Dataplane', mesh: 'm1', name: 'echo-2-2a2b3c4d' })) as Resource<DataplaneSpec>;
+      const meshM1 = (await store.get({ type: 'Mesh', name: 'm1' })) as Resource<MeshSpec>;
+      assert.throws(() => reconciler.configOf(meshM1, remote), RemoteDataplaneError);
+    });
   });
 
   it('stops following the feed on stop', async () => {

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { DataplaneSpec, MeshSpec, Resource, TypeRegistry } from '@mycel/core';
-import { DataplaneType, MESH_TYPE } from '@mycel/core';
+import { DataplaneType, Labels, MESH_TYPE, MycelError, formatKey, keyOf } from '@mycel/core';
 import type { ChangeEvent, ChangeStream, ResourceStore } from '@mycel/store';
 import { MAX_PAGE_SIZE } from '@mycel/store';
 import { silentLogger } from '@mycel/telemetry';
@@ -17,7 +17,7 @@ import { proxyKindOfNode } from './proxy-kind';
 import { ReconcilerMetrics } from './reconciler-metrics';
 import { systemTimers } from './timers';
 import type { TimerHandle, Timers } from './timers';
-import { ChangeSet, ZoneIndex } from './zone-index';
+import { ChangeSet, ZoneIndex, isRemoteDataplane } from './zone-index';
 import type { MeshChanges, MeshState } from './zone-index';
 
 /** Default time store changes are collected before a batch regenerates: 10 ms. */
@@ -74,8 +74,10 @@ export interface ReconcilerStats {
   readonly pushes: number;
   /** Nodes with at least one ADS stream. */
   readonly connectedNodes: number;
-  /** Dataplanes in the index. */
+  /** Dataplanes in the index (remote ones included). */
   readonly dataplanes: number;
+  /** Dataplanes of other zones in the index (endpoints only, never proxies here). */
+  readonly remoteDataplanes: number;
   readonly encodingCache: { readonly size: number; readonly hits: number; readonly misses: number };
   readonly lastBatch: BatchStats | undefined;
 }
@@ -88,6 +90,11 @@ export interface NodeConfig {
   /** `served`: the snapshot the node's streams serve; `generated`: built on demand (the node is not connected). */
   readonly source: 'served' | 'generated';
   readonly snapshot: Snapshot;
+}
+
+/** The dataplane runs in another zone: this zone's control plane has no configuration for it. */
+export class RemoteDataplaneError extends MycelError {
+  readonly code = 'INVALID' as const;
 }
 
 interface Connection {
@@ -343,6 +350,7 @@ export class XdsReconciler {
       ...this.totals,
       connectedNodes: this.connections.size,
       dataplanes: this.index.dataplaneCount,
+      remoteDataplanes: this.index.remoteDataplaneCount,
       encodingCache: { size: this.encoding.size, hits: this.encoding.hits, misses: this.encoding.misses },
       lastBatch: this.lastBatch,
     };
@@ -354,6 +362,9 @@ export class XdsReconciler {
    * it last connected as, Envoy if it never did) and not stored. Generation errors propagate.
    */
   configOf(mesh: Resource<MeshSpec>, dataplane: Resource<DataplaneSpec>): NodeConfig {
+    if (isRemoteDataplane(dataplane, this.zone)) {
+      throw new RemoteDataplaneError(`${formatKey(keyOf(dataplane))} runs in zone '${dataplane.labels[Labels.zone] ?? ''}'; its configuration is served by that zone's control plane`);
+    }
     const nodeId = dataplaneNodeId(mesh.name, dataplane.name);
     const connection = this.connections.get(nodeId);
     const kind = connection?.kind ?? this.lastKinds.get(nodeId) ?? 'envoy';
@@ -388,6 +399,8 @@ export class XdsReconciler {
   private targets(mesh: string, state: MeshState, changes: MeshChanges): Array<{ nodeId: string; dataplane: Resource<DataplaneSpec>; kind: ProxyKind }> {
     const out: Array<{ nodeId: string; dataplane: Resource<DataplaneSpec>; kind: ProxyKind }> = [];
     for (const [name, dataplane] of state.dataplanes) {
+      // Another zone's dataplane only lends its endpoints; it is never served from here.
+      if (isRemoteDataplane(dataplane, this.zone)) continue;
       const nodeId = dataplaneNodeId(mesh, name);
       const connection = this.connections.get(nodeId);
       if (!connection) continue;
@@ -461,7 +474,7 @@ export class XdsReconciler {
   private onChange(event: ChangeEvent): void {
     try {
       const relevant = this.index.apply(event, this.changes);
-      if (relevant && event.resource.type === DataplaneType.name && event.op === 'deleted' && event.resource.mesh !== undefined) {
+      if (relevant && event.resource.type === DataplaneType.name && event.op === 'deleted' && event.resource.mesh !== undefined && !isRemoteDataplane(event.resource, this.zone)) {
         const ref = { mesh: event.resource.mesh, name: event.resource.name };
         const nodeId = dataplaneNodeId(ref.mesh, ref.name);
         if (this.connections.has(nodeId)) this.logger.info('Dataplane deleted while its proxy is connected; it keeps its last configuration', { nodeId });
@@ -506,6 +519,7 @@ export class XdsReconciler {
     return new ZoneIndex(
       (type) => this.registry.get(type)?.isPolicy === true,
       (before, after, dataplanes) => this.policies.affected(before, after, dataplanes),
+      this.zone,
     );
   }
 

@@ -1,5 +1,5 @@
 import type { DataplaneSpec, MeshSpec, Resource } from '@mycel/core';
-import { DataplaneType, MESH_TYPE, MycelError } from '@mycel/core';
+import { DataplaneType, Labels, MESH_TYPE, MycelError } from '@mycel/core';
 import type { ChangeEvent } from '@mycel/store';
 import { changedServices } from './affected';
 import type { DataplaneRef } from './node-id';
@@ -12,6 +12,16 @@ export interface MeshState {
   readonly dataplanes: Map<string, Resource<DataplaneSpec>>;
   /** Keyed by `<type>/<name>`. */
   readonly policies: Map<string, Resource>;
+}
+
+/**
+ * True when `dataplane` runs in another zone than `localZone`: its `mycel.io/zone` label names
+ * another zone (a copy KDS brought from global for cross-zone endpoints). A dataplane without the
+ * label is local. Remote dataplanes contribute endpoints but are never proxies of this zone.
+ */
+export function isRemoteDataplane(dataplane: Pick<Resource, 'labels'>, localZone: string): boolean {
+  const zone = dataplane.labels[Labels.zone];
+  return zone !== undefined && zone !== localZone;
 }
 
 /** What the changes of one batch require in one mesh. */
@@ -63,16 +73,19 @@ export type PolicyImpact = (before: Resource | undefined, after: Resource | unde
 /**
  * The reconciler's in-memory copy of the store: per mesh its Mesh resource, dataplanes and policies.
  * `apply` folds one change in and records in a {@link ChangeSet} what it affects:
- * - a Dataplane: itself, plus the consumers of the services whose endpoints it changed;
- * - a policy: what the {@link PolicyImpact} says;
+ * - a Dataplane: itself, plus the consumers of the services whose endpoints it changed (remote
+ *   dataplanes of other zones too: their endpoints are in lower-priority localities);
+ * - a policy: what the {@link PolicyImpact} says, among the local dataplanes;
  * - a Mesh: everything in it.
  */
 export class ZoneIndex {
   private readonly meshes = new Map<string, MeshState>();
 
+  /** `localZone`: this zone; dataplanes labelled with another zone are remote (see {@link isRemoteDataplane}). */
   constructor(
     private readonly isPolicyType: (type: string) => boolean,
     private readonly policyImpact: PolicyImpact,
+    private readonly localZone?: string,
   ) {}
 
   /** Whether changes of `type` matter to xDS generation. */
@@ -107,7 +120,8 @@ export class ZoneIndex {
       const before = state.dataplanes.get(resource.name);
       if (after === undefined) state.dataplanes.delete(resource.name);
       else state.dataplanes.set(resource.name, after as Resource<DataplaneSpec>);
-      entry.dataplanes.add(resource.name);
+      // A remote dataplane is no proxy here: only its endpoints (the services below) matter.
+      if (!this.isRemote(before) && !this.isRemote(after)) entry.dataplanes.add(resource.name);
       for (const service of changedServices(before, after as Resource<DataplaneSpec> | undefined)) entry.services.add(service);
     } else {
       const key = policyKey(resource);
@@ -116,7 +130,7 @@ export class ZoneIndex {
       else state.policies.set(key, after);
       if (!entry.all) {
         try {
-          for (const name of this.policyImpact(before, after, [...state.dataplanes.values()])) entry.dataplanes.add(name);
+          for (const name of this.policyImpact(before, after, this.localDataplanes(state))) entry.dataplanes.add(name);
         } catch (err) {
           entry.all = true;
           throw new PolicyImpactError(`cannot tell which dataplanes ${resource.type} ${meshName}/${resource.name} affects; regenerating the whole mesh`, { cause: err });
@@ -142,9 +156,22 @@ export class ZoneIndex {
     return this.meshes.get(mesh)?.dataplanes.get(name);
   }
 
-  /** The dataplane a node id stands for: the first (mesh, name) split of it that is an indexed dataplane. */
+  /** The dataplane a node id stands for: the first (mesh, name) split of it that is an indexed local dataplane. */
   resolve(nodeId: string): DataplaneRef | undefined {
-    return nodeIdCandidates(nodeId).find((ref) => this.dataplane(ref.mesh, ref.name) !== undefined);
+    return nodeIdCandidates(nodeId).find((ref) => {
+      const dp = this.dataplane(ref.mesh, ref.name);
+      return dp !== undefined && !this.isRemote(dp);
+    });
+  }
+
+  /** True when `dataplane` is indexed as another zone's (see {@link isRemoteDataplane}); never without a local zone. */
+  isRemote(dataplane: Pick<Resource, 'labels'> | undefined): boolean {
+    return dataplane !== undefined && this.localZone !== undefined && isRemoteDataplane(dataplane, this.localZone);
+  }
+
+  /** The dataplanes of `state` that run in this zone. */
+  localDataplanes(state: MeshState): Resource<DataplaneSpec>[] {
+    return [...state.dataplanes.values()].filter((dp) => !this.isRemote(dp));
   }
 
   /** Policies of `mesh`, sorted by type then name. */
@@ -154,10 +181,17 @@ export class ZoneIndex {
     return [...state.policies.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, policy]) => policy);
   }
 
-  /** Number of indexed dataplanes over all meshes. */
+  /** Number of indexed dataplanes over all meshes (remote ones included). */
   get dataplaneCount(): number {
     let n = 0;
     for (const state of this.meshes.values()) n += state.dataplanes.size;
+    return n;
+  }
+
+  /** Number of indexed dataplanes of other zones over all meshes. */
+  get remoteDataplaneCount(): number {
+    let n = 0;
+    for (const state of this.meshes.values()) for (const dp of state.dataplanes.values()) if (this.isRemote(dp)) n++;
     return n;
   }
 

@@ -2,6 +2,7 @@ import type { TypeRegistry } from '@mycel/core';
 import type { ResourceStore } from '@mycel/store';
 import type { Logger, Metrics } from '@mycel/telemetry';
 import type { Identity, Role } from '@mycel/tokens';
+import type { ZoneStatusInfo } from './controllers/models';
 
 /** What POST /tokens/user asks for, after validation. */
 export interface UserTokenRequest {
@@ -46,6 +47,12 @@ export interface ZoneApiExtensions {
   dataplaneRules(mesh: string, name: string): Promise<unknown>;
 }
 
+/** Global-only features: the zone registry's live status. A control plane without them shows Zones without `status`. */
+export interface GlobalApiExtensions {
+  /** What KDS knows about zone `zone` (heartbeats, synced resources); undefined when global does not follow it. */
+  zoneStatus(zone: string): ZoneStatusInfo | undefined;
+}
+
 /** Readiness of the control plane as reported by `/readyz`. */
 export interface Readiness {
   readonly ready: boolean;
@@ -60,7 +67,10 @@ export interface ApiContext {
   readonly auth: ApiAuth;
   readonly logger: Logger;
   readonly metrics: Metrics;
-  /** `standalone`, `zone` or `global`; shown at `/`. */
+  /**
+   * `standalone`, `zone` or `global`; shown at `/`, and deciding which writes the multi-zone
+   * ownership rules refuse (see `multizoneWriteProblem`).
+   */
   readonly mode: string;
   readonly instanceId: string;
   readonly version: string;
@@ -71,4 +81,6 @@ export interface ApiContext {
   readonly readiness: () => Readiness;
   /** Present on control planes that serve dataplanes (standalone, zone). */
   readonly zone?: ZoneApiExtensions;
+  /** Present on the global control plane. */
+  readonly global?: GlobalApiExtensions;
 }

@@ -1,4 +1,7 @@
-export type { ApiContext, ApiAuth, UserTokenRequest, Readiness, ZoneApiExtensions, DataplaneTokenRequest } from './context';
+export type { ApiContext, ApiAuth, UserTokenRequest, Readiness, ZoneApiExtensions, GlobalApiExtensions, DataplaneTokenRequest } from './context';
+export type { ZoneStatusInfo, ZoneKdsInfo } from './controllers/models';
+export type { WriteAttempt } from './write-policy';
+export { multizoneWriteProblem } from './write-policy';
 export { createApiApp } from './app';
 export type { ListenOptions } from './api-server';
 export { ApiServer } from './api-server';

@@ -14,8 +14,11 @@ import type { Resource, ResourceInput, ResourceKey, ResourceTypeDescriptor, Type
 import type { ResourceStore } from '@mycel/store';
 import { authorize } from '@mycel/tokens';
 import type { Identity, WriteOperation } from '@mycel/tokens';
+import type { GlobalApiExtensions } from './context';
 import type { ResourceEnvelope } from './controllers/models';
 import type { ListParams } from './list-query';
+import { multizoneWriteProblem } from './write-policy';
+import type { WriteAttempt } from './write-policy';
 
 /** A page as the API returns it: `next` is the URL of the following page, or null on the last. */
 export interface ResourcePage {
@@ -46,6 +49,19 @@ export interface ResourcePath {
   readonly mesh?: string;
 }
 
+/** Options of {@link ResourceService}. */
+export interface ResourceServiceOptions {
+  /** Source of the times a dry run reports; the system clock by default. */
+  readonly clock?: () => Date;
+  /** Control plane mode (`standalone` by default): selects the multi-zone ownership rules of writes. */
+  readonly mode?: string;
+  /** On global: adds the zone registry's `status` to every Zone read. */
+  readonly global?: GlobalApiExtensions;
+}
+
+/** Name of the type whose reads carry a computed status on global. */
+const ZONE_TYPE = 'Zone';
+
 /** Times a PUT without If-Match retries when another writer changes the resource in between. */
 const UNCONDITIONAL_PUT_ATTEMPTS = 5;
 
@@ -54,12 +70,17 @@ const UNCONDITIONAL_PUT_ATTEMPTS = 5;
  * validation and the store calls. Controllers only translate HTTP to these calls.
  */
 export class ResourceService {
+  private readonly clock: () => Date;
+  private readonly mode: string;
+
   constructor(
     private readonly registry: TypeRegistry,
     private readonly store: ResourceStore,
-    /** Source of the times a dry run reports; the system clock by default. */
-    private readonly clock: () => Date = () => new Date(),
-  ) {}
+    private readonly options: ResourceServiceOptions = {},
+  ) {
+    this.clock = options.clock ?? (() => new Date());
+    this.mode = options.mode ?? 'standalone';
+  }
 
   /** The descriptor addressed by a path; NotFoundError for unknown plurals or the wrong scope. */
   resolve(path: ResourcePath): ResourceTypeDescriptor {
@@ -78,7 +99,7 @@ export class ResourceService {
   async get(identity: Identity, path: ResourcePath, name: string): Promise<Resource> {
     const descriptor = this.resolve(path);
     authorize(identity, { verb: 'read', descriptor, name, ...meshOf(path) });
-    return this.store.get(this.key(descriptor, path, name));
+    return this.withStatus(descriptor, await this.store.get(this.key(descriptor, path, name)));
   }
 
   /** A page of resources; `basePath` builds the `next` URL. */
@@ -102,7 +123,7 @@ export class ResourceService {
       }
       throw err;
     }
-    return { items: page.items as ResourceEnvelope[], total: page.total, next: page.next === undefined ? null : nextUrl(basePath, params, page.next) };
+    return { items: page.items.map((r) => this.withStatus(descriptor, r)) as ResourceEnvelope[], total: page.total, next: page.next === undefined ? null : nextUrl(basePath, params, page.next) };
   }
 
   /**
@@ -125,12 +146,16 @@ export class ResourceService {
       throw new ValidationError(`invalid ${descriptor.name}: ${parsed.violations.map((v) => `${v.field}: ${v.reason}`).join('; ')}`, parsed.violations);
     }
     const input = parsed.value;
+    this.checkOwnership({ descriptor, operation: before ? 'update' : 'create', ...(before ? { current: before } : {}), labels: input.labels });
     if (path.mesh !== undefined) await this.requireMesh(path.mesh);
     const expected = ifMatch === undefined ? undefined : parseIfMatch(ifMatch);
 
     for (let attempt = 1; ; attempt++) {
       const current = attempt === 1 ? before : await this.store.find(key);
-      if (attempt > 1) this.authorizeWrite(identity, descriptor, path, name, current ? 'update' : 'create');
+      if (attempt > 1) {
+        this.authorizeWrite(identity, descriptor, path, name, current ? 'update' : 'create');
+        this.checkOwnership({ descriptor, operation: current ? 'update' : 'create', ...(current ? { current } : {}), labels: input.labels });
+      }
       if (!current) {
         if (expected !== undefined) throw new ConflictError(`${formatKey(key)} does not exist, but If-Match requires version ${expected}`);
         if (options.dryRun) return this.preview(input, undefined);
@@ -170,6 +195,7 @@ export class ResourceService {
       if (expected !== undefined) throw new ConflictError(`${formatKey(key)} does not exist, but If-Match requires version ${expected}`);
       throw new NotFoundError(`${formatKey(key)} not found`);
     }
+    this.checkOwnership({ descriptor, operation: 'delete', current });
     if (expected !== undefined && expected !== '*' && expected !== current.version) {
       throw new ConflictError(`${formatKey(key)} is at version ${current.version}, but If-Match requires version ${expected}`);
     }
@@ -189,6 +215,20 @@ export class ResourceService {
 
   private authorizeWrite(identity: Identity, descriptor: ResourceTypeDescriptor, path: ResourcePath, name: string, operation: WriteOperation): void {
     authorize(identity, { verb: 'write', descriptor, name, operation, ...meshOf(path) });
+  }
+
+  /** Throws what {@link multizoneWriteProblem} says about this write in this mode. */
+  private checkOwnership(attempt: WriteAttempt): void {
+    const problem = multizoneWriteProblem(this.mode, attempt);
+    if (problem !== undefined) throw problem;
+  }
+
+  /** A Zone read on global with the zone registry's live status; every other resource unchanged. */
+  private withStatus(descriptor: ResourceTypeDescriptor, resource: Resource): Resource {
+    const global = this.options.global;
+    if (global === undefined || descriptor.name !== ZONE_TYPE) return resource;
+    const status = global.zoneStatus(resource.name) ?? { online: false, resources: {} };
+    return { ...resource, status } as Resource;
   }
 
   private requireWritable(descriptor: ResourceTypeDescriptor, method: string): void {

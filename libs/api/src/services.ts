@@ -15,7 +15,7 @@ export interface ApiServices {
 export function createServices(context: ApiContext): ApiServices {
   return {
     context,
-    resources: new ResourceService(context.registry, context.store),
+    resources: new ResourceService(context.registry, context.store, { mode: context.mode, ...(context.global !== undefined ? { global: context.global } : {}) }),
     tokens: new TokenService(context.auth),
     dataplanes: new DataplaneService(context.zone),
   };

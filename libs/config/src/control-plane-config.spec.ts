@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ValidationError } from '@mycel/core';
-import { loadConfig } from './control-plane-config';
+import { loadConfig, natsPassword, natsServers } from './control-plane-config';
 
 function fields(fn: () => unknown): string[] {
   try {
@@ -64,6 +64,8 @@ describe('loadConfig', () => {
         'MYCEL_API_SERVER_MAX_BODY_BYTES', 'MYCEL_API_SERVER_LOCALHOST_IS_ADMIN', 'MYCEL_STORE_TYPE', 'MYCEL_STORE_REDIS_URL',
         'MYCEL_STORE_REDIS_CONNECT_TIMEOUT', 'MYCEL_AUTH_ADMIN_TOKEN_FILE', 'MYCEL_AUTH_ADMIN_TOKEN_VALID_FOR', 'MYCEL_DEFAULTS_SKIP_MESH_CREATION',
         'MYCEL_DP_SERVER_ADDRESS', 'MYCEL_DP_SERVER_PORT', 'MYCEL_DP_SERVER_ADVERTISED_ADDRESS', 'MYCEL_XDS_DEBOUNCE',
+        'MYCEL_KDS_NATS_URL', 'MYCEL_KDS_NATS_USER', 'MYCEL_KDS_NATS_PASSWORD', 'MYCEL_KDS_NATS_PASSWORD_FILE',
+        'MYCEL_KDS_HEARTBEAT_INTERVAL', 'MYCEL_KDS_ZONE_OFFLINE_AFTER', 'MYCEL_KDS_REPLICAS',
       ].join(', ')}`,
       'flag apiServer.localhostIsAdmin: must be true or false, got "maybe"',
     ]);
@@ -71,6 +73,34 @@ describe('loadConfig', () => {
 
   it('rejects an unreadable file and a zone mode without zone', () => {
     assert.match(fields(() => loadConfig({ file: '/nonexistent/cp.yaml' }))[0] ?? '', /^file: ENOENT/);
-    assert.deepEqual(fields(() => loadConfig({ flags: { mode: 'zone' } })), ['zone: is required in zone mode']);
+    assert.deepEqual(fields(() => loadConfig({ flags: { mode: 'zone' } })), [
+      'zone: is required in zone mode',
+      'kds.natsUrl: is required in zone mode (MYCEL_KDS_NATS_URL or --kds-nats-url)',
+    ]);
+    assert.deepEqual(fields(() => loadConfig({ flags: { mode: 'global' } })), [
+      'kds.natsUrl: is required in global mode (MYCEL_KDS_NATS_URL or --kds-nats-url)',
+    ]);
+  });
+
+  it('reads the KDS settings of zone and global mode', () => {
+    assert.deepEqual(loadConfig({}).kds, {
+      natsUrl: '', natsUser: '', natsPassword: '', natsPasswordFile: '', heartbeatInterval: '10s', zoneOfflineAfter: '30s', replicas: 1,
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'mycel-config-'));
+    const passwordFile = join(dir, 'nats-password');
+    writeFileSync(passwordFile, 's3cret\n');
+    const c = loadConfig({
+      env: { MYCEL_KDS_NATS_URL: 'nats://a:4222, nats://b:4222', MYCEL_KDS_NATS_PASSWORD: 'ignored', MYCEL_KDS_HEARTBEAT_INTERVAL: '2s' },
+      flags: { mode: 'zone', zone: 'east', 'kds.natsPasswordFile': passwordFile },
+    });
+    assert.deepEqual(natsServers(c), ['nats://a:4222', 'nats://b:4222']);
+    assert.equal(natsPassword(c), 's3cret', 'the file wins over the plain setting, without its newline');
+    assert.equal(c.kds.heartbeatInterval, '2s');
+    assert.equal(natsPassword(loadConfig({ env: { MYCEL_KDS_NATS_PASSWORD: 'p' } })), 'p');
+    assert.equal(natsPassword(loadConfig({})), undefined);
+    assert.deepEqual(fields(() => loadConfig({ env: { MYCEL_KDS_NATS_URL: 'nats://a:4222,http://b', MYCEL_KDS_REPLICAS: '7' } })), [
+      'env MYCEL_KDS_NATS_URL: scheme must be one of nats:, tls:, got http:',
+      'env MYCEL_KDS_REPLICAS: must be between 1 and 5, got 7',
+    ]);
   });
 });

@@ -51,6 +51,23 @@ export interface ControlPlaneConfig {
     /** How long the xDS reconciler collects store changes before regenerating, a duration. */
     readonly debounce: string;
   };
+  /** Multi-zone sync (KDS) over NATS JetStream; used in `zone` and `global` mode. */
+  readonly kds: {
+    /** Comma-separated `nats://host:port` URLs; required in zone and global mode, ignored in standalone. */
+    readonly natsUrl: string;
+    /** NATS user; empty means the default: `global` on global, `zone-<zone>` on a zone. */
+    readonly natsUser: string;
+    /** NATS password (prefer {@link natsPasswordFile} or the environment; never logged). */
+    readonly natsPassword: string;
+    /** File holding the NATS password (trailing newline ignored); wins over `natsPassword`. */
+    readonly natsPasswordFile: string;
+    /** How often a zone writes its heartbeat, a duration. */
+    readonly heartbeatInterval: string;
+    /** Global: a zone without heartbeat for this long is offline, a duration. */
+    readonly zoneOfflineAfter: string;
+    /** JetStream replicas of the bucket this control plane creates (1 on one server, 3 on a cluster). */
+    readonly replicas: number;
+  };
 }
 
 type Kind =
@@ -60,7 +77,8 @@ type Kind =
   | { t: 'string'; allowEmpty?: boolean }
   | { t: 'enum'; values: readonly string[] }
   | { t: 'duration'; minMs?: number; maxMs?: number }
-  | { t: 'url'; protocols: readonly string[] };
+  | { t: 'url'; protocols: readonly string[] }
+  | { t: 'urls'; protocols: readonly string[] };
 
 interface Setting {
   /** Dotted path in the config object, e.g. `apiServer.port`. */
@@ -89,6 +107,13 @@ export const SETTINGS: readonly Setting[] = [
   { path: 'dpServer.port', env: 'MYCEL_DP_SERVER_PORT', kind: { t: 'port' }, description: 'dataplane server (ADS + bootstrap) listen port' },
   { path: 'dpServer.advertisedAddress', env: 'MYCEL_DP_SERVER_ADVERTISED_ADDRESS', kind: { t: 'string' }, description: 'host dataplanes reach the dataplane server at (written into bootstraps)' },
   { path: 'xds.debounce', env: 'MYCEL_XDS_DEBOUNCE', kind: { t: 'duration', minMs: 0, maxMs: 10_000 }, description: 'how long store changes are collected before xDS regeneration' },
+  { path: 'kds.natsUrl', env: 'MYCEL_KDS_NATS_URL', kind: { t: 'urls', protocols: ['nats:', 'tls:'] }, description: 'NATS server URL(s), comma-separated (zone and global mode)' },
+  { path: 'kds.natsUser', env: 'MYCEL_KDS_NATS_USER', kind: { t: 'string', allowEmpty: true }, description: 'NATS user (default global / zone-<zone>)' },
+  { path: 'kds.natsPassword', env: 'MYCEL_KDS_NATS_PASSWORD', kind: { t: 'string', allowEmpty: true }, description: 'NATS password' },
+  { path: 'kds.natsPasswordFile', env: 'MYCEL_KDS_NATS_PASSWORD_FILE', kind: { t: 'string', allowEmpty: true }, description: 'file holding the NATS password' },
+  { path: 'kds.heartbeatInterval', env: 'MYCEL_KDS_HEARTBEAT_INTERVAL', kind: { t: 'duration', minMs: 100, maxMs: 600_000 }, description: 'zone heartbeat period' },
+  { path: 'kds.zoneOfflineAfter', env: 'MYCEL_KDS_ZONE_OFFLINE_AFTER', kind: { t: 'duration', minMs: 100 }, description: 'global: a zone without heartbeat this long is offline' },
+  { path: 'kds.replicas', env: 'MYCEL_KDS_REPLICAS', kind: { t: 'int', min: 1, max: 5 }, description: 'JetStream replicas of the buckets this control plane creates' },
 ];
 
 /** The embedded defaults: standalone, memory store, API on 0.0.0.0:5681, dataplane server on 0.0.0.0:5678. */
@@ -103,6 +128,7 @@ export function defaultConfig(): ControlPlaneConfig {
     defaults: { skipMeshCreation: false },
     dpServer: { address: '0.0.0.0', port: 5678, advertisedAddress: '127.0.0.1' },
     xds: { debounce: '10ms' },
+    kds: { natsUrl: '', natsUser: '', natsPassword: '', natsPasswordFile: '', heartbeatInterval: '10s', zoneOfflineAfter: '30s', replicas: 1 },
   };
 }
 
@@ -158,6 +184,9 @@ export function loadConfig(sources: ConfigSources): ControlPlaneConfig {
 
   const result = config as unknown as ControlPlaneConfig;
   if (result.mode === 'zone' && result.zone === '') violations.push({ field: 'zone', reason: 'is required in zone mode' });
+  if (result.mode !== 'standalone' && result.kds.natsUrl === '') {
+    violations.push({ field: 'kds.natsUrl', reason: `is required in ${result.mode} mode (MYCEL_KDS_NATS_URL or --kds-nats-url)` });
+  }
   if (violations.length > 0) {
     throw new ValidationError(
       `invalid configuration: ${violations.map((v) => `${v.field}: ${v.reason}`).join('; ')}`,
@@ -236,7 +265,26 @@ function coerce(kind: Kind, value: unknown, where: string, violations: Violation
       if (!kind.protocols.includes(url.protocol)) return bad(`scheme must be one of ${kind.protocols.join(', ')}, got ${url.protocol}`);
       return value;
     }
+    case 'urls': {
+      if (typeof value !== 'string') return bad(`must be a comma-separated list of URLs, got ${JSON.stringify(value)}`);
+      if (value === '') return value;
+      for (const part of value.split(',')) {
+        const problem = urlProblem(part.trim(), kind.protocols);
+        if (problem !== undefined) return bad(problem);
+      }
+      return value;
+    }
   }
+}
+
+function urlProblem(value: string, protocols: readonly string[]): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `must be a URL such as ${protocols[0] ?? ''}//host:4222, got ${JSON.stringify(value)}`;
+  }
+  return protocols.includes(url.protocol) ? undefined : `scheme must be one of ${protocols.join(', ')}, got ${url.protocol}`;
 }
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
@@ -244,6 +292,17 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown):
   let node = target;
   for (const part of parts.slice(0, -1)) node = node[part] as Record<string, unknown>;
   node[parts[parts.length - 1] as string] = value;
+}
+
+/** The NATS server URLs of `kds.natsUrl`, trimmed, without empty entries. */
+export function natsServers(config: ControlPlaneConfig): string[] {
+  return config.kds.natsUrl.split(',').map((u) => u.trim()).filter((u) => u !== '');
+}
+
+/** The NATS password: the content of `kds.natsPasswordFile` (trailing newlines removed) when set, else `kds.natsPassword`; undefined when neither. */
+export function natsPassword(config: ControlPlaneConfig, readFile: (path: string) => string = (p) => readFileSync(p, 'utf8')): string | undefined {
+  if (config.kds.natsPasswordFile !== '') return readFile(config.kds.natsPasswordFile).replace(/[\r\n]+$/, '');
+  return config.kds.natsPassword === '' ? undefined : config.kds.natsPassword;
 }
 
 /** Milliseconds of a duration already validated by {@link loadConfig}. */

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { AlreadyExistsError, MESH_TYPE, createCoreRegistry } from '@mycel/core';
 import type { TypeRegistry } from '@mycel/core';
 import { ApiServer } from '@mycel/api';
-import type { ApiAuth, ZoneApiExtensions } from '@mycel/api';
+import type { ApiAuth, GlobalApiExtensions, ZoneApiExtensions } from '@mycel/api';
 import type { ControlPlaneConfig } from '@mycel/config';
 import { durationMs } from '@mycel/config';
 import { MemoryStore, RedisStore } from '@mycel/store';
@@ -50,6 +50,8 @@ export interface ControlPlaneExtensionContext {
 export interface ControlPlaneExtension {
   /** Zone-only API endpoints (dataplane tokens, `_config`, `_rules`); absent: they answer 404. */
   readonly zoneApi?: ZoneApiExtensions;
+  /** Global-only API features (the zone registry's status on `/zones`); absent: Zones have no `status`. */
+  readonly globalApi?: GlobalApiExtensions;
   stop(): Promise<void>;
 }
 
@@ -83,7 +85,7 @@ export interface ControlPlane<E extends ControlPlaneExtension = ControlPlaneExte
 
 /**
  * Starts a control plane from validated config: store, signing keys and admin token file, the
- * default mesh, the `extend` hook's components, and the REST API. A component that fails to start
+ * default mesh (not in zone mode: zones get meshes from global), the `extend` hook's components, and the REST API. A component that fails to start
  * stops the ones started before it and the error propagates (the service exits non-zero with its
  * message). Shutdown order: API, extension, store, metrics.
  */
@@ -112,20 +114,29 @@ export async function startControlPlane<E extends ControlPlaneExtension = Contro
     logger.info('store ready', { type: config.store.type });
 
     const keys = new SigningKeyManager({ store, type: 'GlobalSecret', prefix: USER_TOKEN_SIGNING_KEY_PREFIX });
-    const ensured = await keys.ensureKey();
-    if (ensured.created) logger.info('generated the user-token signing key', { kid: ensured.kid });
     const revocations = new RevocationList({ store, type: 'GlobalSecret', name: USER_TOKEN_REVOCATIONS });
     const issuer = new UserTokenIssuer({ keys, now });
     const validator = new UserTokenValidator({ keys, revocations, now });
-    const adminToken = await ensureAdminTokenFile({
-      path: config.auth.adminTokenFile,
-      issuer,
-      validator,
-      validForMs: durationMs(config.auth.adminTokenValidFor),
-    });
-    logger.info(adminToken.created ? 'wrote a new admin token' : 'admin token file is valid', { path: adminToken.path });
+    if (config.mode === 'zone') {
+      // The user-token signing key and revocations are GlobalSecrets that KDS syncs from global
+      // (global's replace a zone's own), so tokens global issues work in every zone; an admin
+      // token signed here would stop validating at the first sync.
+      logger.info('zone mode: user tokens are issued by the global control plane; no admin token file is written');
+    } else {
+      const ensured = await keys.ensureKey();
+      if (ensured.created) logger.info('generated the user-token signing key', { kid: ensured.kid });
+      const adminToken = await ensureAdminTokenFile({
+        path: config.auth.adminTokenFile,
+        issuer,
+        validator,
+        validForMs: durationMs(config.auth.adminTokenValidFor),
+      });
+      logger.info(adminToken.created ? 'wrote a new admin token' : 'admin token file is valid', { path: adminToken.path });
+    }
 
-    if (!config.defaults.skipMeshCreation) await ensureMesh(store, DEFAULT_MESH, logger);
+    // A zone gets its meshes from global (KDS); a local `default` would be replaced by global's
+    // anyway, or linger unowned when global has none.
+    if (!config.defaults.skipMeshCreation && config.mode !== 'zone') await ensureMesh(store, DEFAULT_MESH, logger);
 
     let extension: E | undefined;
     if (options.extend) {
@@ -153,6 +164,7 @@ export async function startControlPlane<E extends ControlPlaneExtension = Contro
       localhostIsAdmin: config.apiServer.localhostIsAdmin,
       readiness: () => (ready ? { ready: true } : { ready: false, reason: 'starting' }),
       ...(extension?.zoneApi !== undefined ? { zone: extension.zoneApi } : {}),
+      ...(extension?.globalApi !== undefined ? { global: extension.globalApi } : {}),
     });
     await api.start({ address: config.apiServer.address, port: config.apiServer.port });
     stops.push(() => api.stop());

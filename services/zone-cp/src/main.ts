@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
 import { ValidationError } from '@mycel/core';
-import { durationMs, loadConfig } from '@mycel/config';
+import { durationMs, loadConfig, natsPassword } from '@mycel/config';
 import type { ControlPlaneConfig } from '@mycel/config';
 import { MYCEL_VERSION, startControlPlane } from '@mycel/runtime';
+import type { ControlPlaneExtension } from '@mycel/runtime';
 import { registerPolicyTypes } from '@mycel/policies';
 import { createLogger } from '@mycel/telemetry';
 import { STANDALONE_ZONE, startZoneXds } from '@mycel/zone';
+import { startZoneKds } from './zone-kds';
 
 /** Exit code for invalid configuration or flags. */
 const EXIT_CONFIG = 2;
@@ -28,6 +30,9 @@ interface RunFlags {
   dpAddress?: string;
   dpPort?: string;
   dpAdvertisedAddress?: string;
+  kdsNatsUrl?: string;
+  kdsNatsUser?: string;
+  kdsNatsPasswordFile?: string;
 }
 
 const program = new Command('mycel-zone-cp')
@@ -51,6 +56,9 @@ program
   .option('--dp-address <address>', 'dataplane server (ADS + bootstrap) listen address (default 0.0.0.0)')
   .option('--dp-port <port>', 'dataplane server (ADS + bootstrap) listen port (default 5678)')
   .option('--dp-advertised-address <host>', 'host dataplanes reach the dataplane server at, written into bootstraps (default 127.0.0.1)')
+  .option('--kds-nats-url <urls>', 'zone mode: NATS server URL(s), comma-separated (env MYCEL_KDS_NATS_URL)')
+  .option('--kds-nats-user <user>', 'zone mode: NATS user (default zone-<zone>)')
+  .option('--kds-nats-password-file <path>', 'zone mode: file holding the NATS password (or env MYCEL_KDS_NATS_PASSWORD)')
   .action(async (flags: RunFlags) => {
     await run(flags);
   });
@@ -75,6 +83,9 @@ async function run(flags: RunFlags): Promise<void> {
         'dpServer.address': flags.dpAddress,
         'dpServer.port': flags.dpPort,
         'dpServer.advertisedAddress': flags.dpAdvertisedAddress,
+        'kds.natsUrl': flags.kdsNatsUrl,
+        'kds.natsUser': flags.kdsNatsUser,
+        'kds.natsPasswordFile': flags.kdsNatsPasswordFile,
       },
     });
   } catch (err) {
@@ -82,8 +93,15 @@ async function run(flags: RunFlags): Promise<void> {
     process.stderr.write(`mycel-zone-cp: ${err.message}\n`);
     process.exit(EXIT_CONFIG);
   }
-  if (config.mode !== 'standalone') {
-    process.stderr.write(`mycel-zone-cp: mode '${config.mode}' needs multi-zone sync (KDS), which this build does not include yet; use --mode standalone\n`);
+  if (config.mode === 'global') {
+    process.stderr.write(`mycel-zone-cp: mode 'global' is served by mycel-global-cp; use --mode standalone or --mode zone\n`);
+    process.exit(EXIT_CONFIG);
+  }
+  let password: string | undefined;
+  try {
+    password = natsPassword(config);
+  } catch (err) {
+    process.stderr.write(`mycel-zone-cp: cannot read kds.natsPasswordFile: ${(err as Error).message}\n`);
     process.exit(EXIT_CONFIG);
   }
 
@@ -95,8 +113,8 @@ async function run(flags: RunFlags): Promise<void> {
       logger,
       serviceName: 'zone-cp',
       registerTypes: registerPolicyTypes,
-      extend: (ctx) =>
-        startZoneXds({
+      extend: async (ctx): Promise<ControlPlaneExtension> => {
+        const xds = await startZoneXds({
           store: ctx.store,
           registry: ctx.registry,
           logger: ctx.logger,
@@ -107,7 +125,18 @@ async function run(flags: RunFlags): Promise<void> {
           dpServer: config.dpServer,
           debounceMs: durationMs(config.xds.debounce),
           now: ctx.now,
-        }),
+        });
+        if (config.mode !== 'zone') return xds;
+        // In the background: the zone serves xDS and admits dataplanes while NATS or global is unreachable.
+        const kds = startZoneKds(ctx, password);
+        return {
+          zoneApi: xds.zoneApi,
+          stop: async () => {
+            await kds.stop();
+            await xds.stop();
+          },
+        };
+      },
     });
   } catch (err) {
     logger.error('cannot start', { error: err });

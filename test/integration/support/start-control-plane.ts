@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { loadConfig } from '@mycel/config';
 import type { ControlPlaneConfig } from '@mycel/config';
 import { startControlPlane } from '@mycel/runtime';
-import type { ControlPlane } from '@mycel/runtime';
+import type { ControlPlane, ControlPlaneOptions } from '@mycel/runtime';
 import { silentLogger } from '@mycel/telemetry';
 
 /** Options of {@link startTestControlPlane}; each maps to one config setting. */
@@ -13,6 +13,13 @@ export interface TestControlPlaneOptions {
   readonly maxBodyBytes?: number;
   /** `apiServer.localhostIsAdmin`; off by default. */
   readonly localhostIsAdmin?: boolean;
+  /**
+   * `mode`; standalone by default. `zone` and `global` run without KDS (no NATS): what changes is
+   * the API's multi-zone ownership rules (and, in zone mode, no default mesh and no admin token).
+   */
+  readonly mode?: 'standalone' | 'zone' | 'global';
+  /** Adds resource types (e.g. `registerPolicyTypes`); core types only by default. */
+  readonly registerTypes?: ControlPlaneOptions['registerTypes'];
 }
 
 /** A control plane running in this process with a memory store, its API on a free loopback port. */
@@ -49,15 +56,18 @@ export async function startTestControlPlane(options: TestControlPlaneOptions = {
   });
   // The config validator accepts ports 1..65535 only; port 0 (any free port) is set here so that
   // parallel test runs never race for a port picked in advance.
-  const config: ControlPlaneConfig = { ...loaded, apiServer: { ...loaded.apiServer, port: 0 } };
+  const config: ControlPlaneConfig = { ...loaded, mode: options.mode ?? 'standalone', apiServer: { ...loaded.apiServer, port: 0 } };
   let controlPlane: ControlPlane;
   try {
-    controlPlane = await startControlPlane({ config, logger: silentLogger, serviceName: 'zone-cp' });
+    controlPlane = await startControlPlane({ config, logger: silentLogger, serviceName: options.mode === 'global' ? 'global-cp' : 'zone-cp',
+      ...(options.registerTypes !== undefined ? { registerTypes: options.registerTypes } : {}),
+    });
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
-  const adminToken = (await readFile(adminTokenFile, 'utf8')).trim();
+  // A zone writes no admin token (tokens come from global): such tests use localhostIsAdmin.
+  const adminToken = config.mode === 'zone' ? '' : (await readFile(adminTokenFile, 'utf8')).trim();
   const port = controlPlane.apiPort;
   return {
     controlPlane,

@@ -15,6 +15,38 @@ export interface ResourceEnvelope {
   modificationTime: string;
   /** Increases by one on every change; send it back in If-Match for optimistic concurrency (read-only). */
   version: string;
+  /** Computed, read-only state; only Zones on the global control plane have one (see {@link ZoneStatusInfo}). */
+  status?: ZoneStatusInfo;
+}
+
+/** What the global control plane knows about a zone from KDS (read-only, computed on every GET). */
+export interface ZoneStatusInfo {
+  /** True when the zone's heartbeat arrived within the offline timeout (`kds.zoneOfflineAfter`). */
+  online: boolean;
+  /** RFC 3339 time global last saw a heartbeat of the zone; absent: never. */
+  lastSeen?: string;
+  /** The zone control plane instance that wrote the last heartbeat. */
+  instanceId?: string;
+  /** The zone's own clock in its last heartbeat (RFC 3339). */
+  reportedTime?: string;
+  /** Resources of the zone synced to global, per type (e.g. `Dataplane`). */
+  resources: { [type: string]: number };
+  /** Global's consumer of the zone's KDS bucket; absent when global does not follow the zone (yet). */
+  kds?: ZoneKdsInfo;
+}
+
+/** State of global's KDS consumer of one zone's bucket. */
+export interface ZoneKdsInfo {
+  /** `mycel-zone-<zone>`. */
+  bucket: string;
+  /** `waiting` (for the bucket), `syncing`, `synced`, `error` or `stopped`. */
+  state: string;
+  /** Completed snapshots since global started. */
+  resyncs: number;
+  /** RFC 3339 time of the last completed snapshot. */
+  lastResync?: string;
+  /** The last error, cleared by a completed snapshot. */
+  lastError?: string;
 }
 
 /** A resource as a client sends it (PUT). `type`, `mesh` and `name` default to the path; unknown fields are rejected. */

@@ -1,0 +1,154 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { ValidationError } from '@mycel/core';
+import { loadConfig, natsPassword } from '@mycel/config';
+import type { ControlPlaneConfig } from '@mycel/config';
+import { MYCEL_VERSION, startControlPlane } from '@mycel/runtime';
+import { registerPolicyTypes } from '@mycel/policies';
+import { createLogger } from '@mycel/telemetry';
+import { startGlobalKds } from './global-kds';
+import { natsConfigCommand } from './nats-config.command';
+import type { NatsConfigFlags } from './nats-config.command';
+
+/** Exit code for invalid configuration or flags. */
+const EXIT_CONFIG = 2;
+/** Exit code when a component cannot start (store unreachable, port taken…). */
+const EXIT_START = 1;
+
+interface RunFlags {
+  config?: string;
+  address?: string;
+  port?: string;
+  store?: string;
+  redisUrl?: string;
+  localhostIsAdmin?: boolean;
+  adminTokenFile?: string;
+  maxBodyBytes?: string;
+  logLevel?: string;
+  kdsNatsUrl?: string;
+  kdsNatsUser?: string;
+  kdsNatsPasswordFile?: string;
+  zoneOfflineAfter?: string;
+}
+
+const program = new Command('mycel-global-cp').description('Mycel global control plane (multi-zone)').version(MYCEL_VERSION);
+
+program
+  .command('run')
+  .description('run the global control plane until SIGTERM/SIGINT')
+  .option('-c, --config <file>', 'YAML config file (env: MYCEL_CONFIG)')
+  .option('--address <address>', 'API listen address (default 0.0.0.0)')
+  .option('--port <port>', 'API listen port (default 5681)')
+  .option('--store <type>', 'store type: memory | redis (default memory)')
+  .option('--redis-url <url>', 'Redis URL for --store redis')
+  .option('--localhost-is-admin', 'treat loopback callers without a token as admin (development convenience)')
+  .option('--admin-token-file <path>', 'where the admin token is written (default ~/.mycel/admin-token)')
+  .option('--max-body-bytes <n>', 'largest accepted request body')
+  .option('--log-level <level>', 'debug | info | warn | error')
+  .option('--kds-nats-url <urls>', 'NATS server URL(s), comma-separated (env MYCEL_KDS_NATS_URL)')
+  .option('--kds-nats-user <user>', 'NATS user (default global)')
+  .option('--kds-nats-password-file <path>', 'file holding the NATS password (or env MYCEL_KDS_NATS_PASSWORD)')
+  .option('--zone-offline-after <duration>', 'a zone without heartbeat this long is offline (default 30s)')
+  .action(async (flags: RunFlags) => {
+    await run(flags);
+  });
+
+program
+  .command('nats-config')
+  .description('print (or write) the nats-server config for global and the given zones: one NATS user per control plane, each allowed only its KDS subjects')
+  .option('--zone <name[:password]>', 'a zone and its NATS password (generated when omitted); repeat per zone', (v: string, prev: string[]) => [...prev, v], [] as string[])
+  .option('--global-password <password>', "the global control plane's NATS password (generated when omitted)")
+  .option('--jetstream-dir <dir>', 'JetStream store directory', '/var/lib/nats/jetstream')
+  .option('--port <port>', 'client port (default 4222)')
+  .option('--host <address>', 'listen address (default 0.0.0.0)')
+  .option('--http-port <port>', 'monitoring port (default none)')
+  .option('--server-name <name>', 'server_name (needed in a cluster)')
+  .option('--max-file-store <size>', 'JetStream file store limit, e.g. 10G')
+  .option('-o, --output <file>', 'write the config to this file (mode 0600) instead of stdout')
+  .option('--passwords-dir <dir>', 'write each password to <dir>/<user>.password (mode 0600), e.g. global.password, zone-east.password')
+  .action((flags: NatsConfigFlags) => {
+    try {
+      const result = natsConfigCommand(flags);
+      if (flags.output === undefined) process.stdout.write(result.config);
+      // Generated passwords must reach the operator once; without --passwords-dir stderr is the only place.
+      if (flags.passwordsDir === undefined) {
+        for (const [user, password] of result.generated) process.stderr.write(`generated NATS password for ${user}: ${password}\n`);
+      }
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      const details = err.violations.map((v) => `${v.field}: ${v.reason}`).join('; ');
+      process.stderr.write(`mycel-global-cp: ${err.message}${details !== '' && !err.message.includes(details) ? `: ${details}` : ''}\n`);
+      process.exit(EXIT_CONFIG);
+    }
+  });
+
+async function run(flags: RunFlags): Promise<void> {
+  let config: ControlPlaneConfig;
+  let password: string | undefined;
+  try {
+    config = loadConfig({
+      ...(flags.config ?? process.env['MYCEL_CONFIG'] ? { file: flags.config ?? process.env['MYCEL_CONFIG'] } : {}),
+      env: process.env,
+      flags: {
+        mode: 'global',
+        'apiServer.address': flags.address,
+        'apiServer.port': flags.port,
+        'store.type': flags.store,
+        'store.redis.url': flags.redisUrl,
+        'apiServer.localhostIsAdmin': flags.localhostIsAdmin,
+        'auth.adminTokenFile': flags.adminTokenFile,
+        'apiServer.maxBodyBytes': flags.maxBodyBytes,
+        logLevel: flags.logLevel,
+        'kds.natsUrl': flags.kdsNatsUrl,
+        'kds.natsUser': flags.kdsNatsUser,
+        'kds.natsPasswordFile': flags.kdsNatsPasswordFile,
+        'kds.zoneOfflineAfter': flags.zoneOfflineAfter,
+      },
+    });
+    password = natsPassword(config);
+  } catch (err) {
+    if (!(err instanceof ValidationError) && !(err instanceof Error && 'code' in err && err.code === 'ENOENT')) throw err;
+    process.stderr.write(`mycel-global-cp: ${err.message}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+
+  const logger = createLogger({ level: config.logLevel }, { service: 'global-cp' });
+  let cp;
+  try {
+    cp = await startControlPlane({
+      config,
+      logger,
+      serviceName: 'global-cp',
+      registerTypes: registerPolicyTypes,
+      extend: (ctx) => Promise.resolve(startGlobalKds(ctx, { password })),
+    });
+  } catch (err) {
+    logger.error('cannot start', { error: err });
+    process.stderr.write(`mycel-global-cp: cannot start: ${(err as Error).message}\n`);
+    process.exit(EXIT_START);
+  }
+  const running = cp;
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { signal });
+    running.stop().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error('shutdown failed', { error: err });
+        process.exit(EXIT_START);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`mycel-global-cp: ${(err as Error).message}\n`);
+  process.exit(EXIT_START);
+});

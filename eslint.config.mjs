@@ -41,6 +41,7 @@ export default tseslint.config(
             { sourceTag: 'type:zone', onlyDependOnLibsWithTags: ['type:core', 'type:store', 'type:tokens', 'type:telemetry', 'type:xds', 'type:policies', 'type:api'] },
             { sourceTag: 'type:runtime', onlyDependOnLibsWithTags: ['type:core', 'type:store', 'type:tokens', 'type:telemetry', 'type:config', 'type:api', 'type:xds'] },
             { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:core', 'type:store', 'type:tokens', 'type:telemetry', 'type:config', 'type:api', 'type:runtime', 'type:xds', 'type:policies', 'type:zone', 'type:kds'] },
+            { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['type:core', 'type:store', 'type:tokens', 'type:telemetry', 'type:config', 'type:api', 'type:runtime', 'type:xds', 'type:policies', 'type:zone', 'type:kds', 'type:testing'] },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:core', 'type:store', 'type:tokens', 'type:telemetry', 'type:config', 'type:api', 'type:runtime', 'type:xds', 'type:policies', 'type:zone', 'type:kds', 'type:testing'] },
             { sourceTag: 'scope:shared', notDependOnLibsWithTags: ['scope:zone', 'scope:global'] },
             { sourceTag: 'scope:zone', notDependOnLibsWithTags: ['scope:global'] },

@@ -1,0 +1,177 @@
+#!/usr/bin/env node
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { writeResults } from './report/bench-report';
+import type { BenchResults, Figure } from './report/bench-report';
+import { CHANGE_KINDS, runFanout } from './scenarios/fanout.scenario';
+import type { ChangeKind } from './scenarios/fanout.scenario';
+import { runGeneration } from './scenarios/generation.scenario';
+import { KDS_DEFAULTS, runKds } from './scenarios/kds.scenario';
+
+// Mycel benchmarks. Build first (`npm run build`), then `npm run bench` or
+// `node bench/dist/main.js --scenario all`. Results go to bench/results/<date>.json and latest.md.
+
+const USAGE = `usage: node bench/dist/main.js [options]
+  --scenario generation|fanout|kds|all   what to run (default all)
+  --services N                       services in the mesh (default 100)
+  --dataplanes N                     fanout: connected dataplanes (default 1000)
+  --changes N                        measured changes per kind (default 20)
+  --kinds endpoints,policy           fanout: change kinds (default both)
+  --protocol sotw|delta              fanout: ADS variant of the simulated dataplanes (default sotw)
+  --workers N                        fanout: worker processes hosting them (default 1)
+  --channels own|shared              fanout: own HTTP/2 connection per dataplane (default) or shared
+  --streams-per-channel N            with --channels shared (default 50)
+  --gap-ms N                         fanout: pause after each round (default 1500)
+  --kds-duration S                   kds: seconds of writes at global (default 60)
+  --kds-rate N                       kds: writes per second at global (default 200)
+  --kds-zones N                      kds: zones, spread over 2 worker processes (default 10)
+  --kds-offline-changes N            kds: changes made while one zone is offline (default 10000)
+  --cpu-prof-dir DIR                 fanout: V8 CPU profile of zone-cp; kds: of the zone workers
+  --log-level LEVEL                  fanout: zone-cp log level (default info)
+  --results DIR                      where results go (default bench/results)
+  --no-write                         print the results, write nothing`;
+
+function positive(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${value}`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      scenario: { type: 'string', default: 'all' },
+      services: { type: 'string' },
+      dataplanes: { type: 'string' },
+      changes: { type: 'string' },
+      kinds: { type: 'string' },
+      protocol: { type: 'string', default: 'sotw' },
+      workers: { type: 'string' },
+      channels: { type: 'string', default: 'own' },
+      'streams-per-channel': { type: 'string' },
+      'gap-ms': { type: 'string' },
+      'cpu-prof-dir': { type: 'string' },
+      'heap-snapshot-dir': { type: 'string' },
+      'kds-duration': { type: 'string' },
+      'kds-rate': { type: 'string' },
+      'kds-zones': { type: 'string' },
+      'kds-offline-changes': { type: 'string' },
+      'log-level': { type: 'string', default: 'info' },
+      results: { type: 'string', default: join(__dirname, '..', 'results') },
+      'no-write': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const scenario = values.scenario;
+  if (!['generation', 'fanout', 'kds', 'all'].includes(scenario)) throw new Error(`--scenario must be generation, fanout, kds or all, got ${scenario}`);
+  if (values.protocol !== 'sotw' && values.protocol !== 'delta') throw new Error(`--protocol must be sotw or delta, got ${values.protocol}`);
+  if (values.channels !== 'own' && values.channels !== 'shared') throw new Error(`--channels must be own or shared, got ${values.channels}`);
+  const kinds = (values.kinds ?? CHANGE_KINDS.join(',')).split(',').map((k) => k.trim());
+  for (const k of kinds) if (!(CHANGE_KINDS as readonly string[]).includes(k)) throw new Error(`--kinds takes ${CHANGE_KINDS.join(', ')}; got ${k}`);
+  const services = positive('services', values.services, 100);
+  const dataplanes = positive('dataplanes', values.dataplanes, 1000);
+  const changes = positive('changes', values.changes, 20);
+  const workers = positive('workers', values.workers, 1);
+  const streamsPerChannel = positive('streams-per-channel', values['streams-per-channel'], 50);
+  const kdsDuration = positive('kds-duration', values['kds-duration'], KDS_DEFAULTS.durationS);
+  const kdsRate = positive('kds-rate', values['kds-rate'], KDS_DEFAULTS.rate);
+  const kdsZones = positive('kds-zones', values['kds-zones'], KDS_DEFAULTS.zones);
+  const kdsOfflineChanges = positive('kds-offline-changes', values['kds-offline-changes'], KDS_DEFAULTS.offlineChanges);
+  const gapMs = values['gap-ms'] === undefined ? 1500 : Number(values['gap-ms']);
+  const log = (line: string): void => {
+    process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+  };
+
+  const startedAt = new Date().toISOString();
+  // Other processes on the machine skew every figure: record the load the run started and ended with.
+  const loadAtStart = loadavg()[0] ?? Number.NaN;
+  if (loadAtStart > 0.5) log(`warning: 1-minute load average is ${loadAtStart.toFixed(2)}; other work on this machine will skew the figures`);
+  const figures: Figure[] = [];
+  const details: Record<string, unknown> = {};
+  if (scenario === 'generation' || scenario === 'all') {
+    const result = await runGeneration({ services, dataplanesPerService: 2, outbounds: 5, proxylessClients: 20, warmPasses: 5, changes, log });
+    figures.push(...result.figures);
+    details['generation'] = result.details;
+  }
+  if (scenario === 'fanout' || scenario === 'all') {
+    const result = await runFanout({
+      dataplanes,
+      services,
+      outbounds: 5,
+      changes,
+      kinds: kinds as ChangeKind[],
+      protocol: values.protocol,
+      workers,
+      channels: { mode: values.channels, streamsPerChannel },
+      connectConcurrency: 100,
+      gapMs,
+      roundTimeoutMs: 60_000,
+      ...(values['cpu-prof-dir'] !== undefined ? { cpuProfDir: values['cpu-prof-dir'] } : {}),
+      ...(values['heap-snapshot-dir'] !== undefined ? { heapSnapshotDir: values['heap-snapshot-dir'] } : {}),
+      logLevel: values['log-level'],
+      log,
+    });
+    figures.push(...result.figures);
+    details['fanout'] = result.details;
+  }
+  if (scenario === 'kds' || scenario === 'all') {
+    const result = await runKds({
+      ...KDS_DEFAULTS,
+      durationS: kdsDuration,
+      rate: kdsRate,
+      zones: kdsZones,
+      offlineChanges: kdsOfflineChanges,
+      keys: Math.max(KDS_DEFAULTS.keys, Math.ceil(kdsOfflineChanges / 10) + 1000),
+      ...(values['cpu-prof-dir'] !== undefined ? { cpuProfDir: values['cpu-prof-dir'] } : {}),
+      ...(values['heap-snapshot-dir'] !== undefined ? { heapSnapshotDir: values['heap-snapshot-dir'] } : {}),
+      log,
+    });
+    figures.push(...result.figures);
+    details['kds'] = result.details;
+  }
+  const results: BenchResults = {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    environment: {
+      node: process.version,
+      cpus: cpus().length,
+      cpu: cpus()[0]?.model ?? 'unknown',
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      platform: `${process.platform}-${process.arch}`,
+      loadavg1mStart: Number(loadAtStart.toFixed(2)),
+      loadavg1mEnd: Number((loadavg()[0] ?? Number.NaN).toFixed(2)),
+    },
+    parameters: {
+      scenario,
+      services,
+      dataplanes,
+      changes,
+      kinds: kinds.join(','),
+      protocol: values.protocol,
+      workers,
+      channels: values.channels,
+      ...(values.channels === 'shared' ? { 'streams-per-channel': streamsPerChannel } : {}),
+      ...(scenario === 'kds' || scenario === 'all' ? { 'kds-duration': kdsDuration, 'kds-rate': kdsRate, 'kds-zones': kdsZones, 'kds-offline-changes': kdsOfflineChanges } : {}),
+    },
+    figures,
+    details,
+  };
+  if (values['no-write']) {
+    process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+    return;
+  }
+  const written = writeResults(values.results, results);
+  log(`results: ${written.json}, ${written.markdown}`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -55,7 +55,7 @@ export async function startGlobalCp(nats: MultizoneNats, dir: string, options: {
     [
       'run', '--address', '127.0.0.1', '--port', String(port), '--localhost-is-admin', '--admin-token-file', join(dir, 'global-admin-token'),
       '--kds-nats-url', nats.server.url, '--kds-nats-password-file', join(nats.passwordsDir, 'global.password'),
-      '--zone-offline-after', options.offlineAfter ?? '2s',
+      '--zone-offline-after', options.offlineAfter ?? '4s',
       ...(options.redisUrl !== undefined ? ['--store', 'redis', '--redis-url', options.redisUrl] : []),
     ],
   );

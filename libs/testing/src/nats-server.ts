@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants as fsConstants, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { freePort } from './ports';
+import { disownServer, findExecutable, ownServer } from './server-process';
 
 /** Options of {@link startNatsServer}. */
 export interface NatsServerOptions {
@@ -40,8 +41,6 @@ export interface NatsServer {
   restart(): Promise<void>;
 }
 
-const live = new Set<NatsProcess>();
-let exitHookInstalled = false;
 
 /**
  * Starts `nats-server` with JetStream on a free port of 127.0.0.1 in a fresh temp dir and resolves
@@ -51,13 +50,12 @@ let exitHookInstalled = false;
  * A process-exit hook kills servers a test forgot to stop.
  */
 export async function startNatsServer(opts: NatsServerOptions = {}): Promise<NatsServer> {
-  const binary = findOnPath('nats-server');
+  const binary = findExecutable('nats-server');
   if (binary === undefined) {
     throw new Error(
       `nats-server was not found on PATH (${process.env['PATH'] ?? ''}) nor in /usr/sbin or /usr/local/bin; install it, e.g. apt-get install -y nats-server`,
     );
   }
-  installExitHook();
   const dir = await mkdtemp(join(tmpdir(), 'mycel-nats-'));
   let lastError: unknown;
   // The port is free when chosen but could be taken before nats-server binds it: try a few.
@@ -131,7 +129,7 @@ class NatsProcess implements NatsServer {
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     this.child = child;
-    live.add(this);
+    ownServer(this);
     this.exited = new Promise<void>((resolve) => {
       const gone = (): void => {
         if (this.child === child) this.child = undefined;
@@ -145,7 +143,7 @@ class NatsProcess implements NatsServer {
       await this.waitReady(child, logFile);
     } catch (err) {
       await this.signal('SIGKILL');
-      live.delete(this);
+      disownServer(this);
       throw err;
     }
   }
@@ -154,7 +152,7 @@ class NatsProcess implements NatsServer {
     if (this.stopped) return;
     await this.signal('SIGTERM');
     this.stopped = true;
-    live.delete(this);
+    disownServer(this);
     await rm(this.dir, { recursive: true, force: true });
   }
 
@@ -253,36 +251,3 @@ function readTail(file: string): string {
   }
 }
 
-function findOnPath(command: string): string | undefined {
-  // Debian installs nats-server to /usr/sbin, which is not on every user's PATH.
-  const dirs = [...(process.env['PATH'] ?? '').split(delimiter), '/usr/sbin', '/usr/local/bin'];
-  for (const dir of dirs) {
-    if (dir === '') continue;
-    const candidate = join(dir, command);
-    try {
-      accessSync(candidate, fsConstants.X_OK);
-      return candidate;
-    } catch {
-      // Not in this directory: keep looking.
-    }
-  }
-  return undefined;
-}
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const server of live) {
-      const pid = server.pid;
-      if (pid !== 0) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // Already gone: nothing to clean up.
-        }
-      }
-      rmSync(server.dir, { recursive: true, force: true });
-    }
-  });
-}

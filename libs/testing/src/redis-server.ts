@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants as fsConstants, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { freePort } from './ports';
+import { disownServer, findExecutable, ownServer } from './server-process';
 
 /** Options of {@link startRedisServer}. */
 export interface RedisServerOptions {
@@ -37,8 +38,6 @@ export interface RedisServer {
   command(...args: readonly (string | number)[]): Promise<RespValue>;
 }
 
-const live = new Set<RedisProcess>();
-let exitHookInstalled = false;
 
 /**
  * Starts `redis-server` on a free port of 127.0.0.1 in a fresh temp dir with `appendonly yes`,
@@ -46,11 +45,10 @@ let exitHookInstalled = false;
  * `redis-server` is not on PATH. A process-exit hook kills servers a test forgot to stop.
  */
 export async function startRedisServer(opts: RedisServerOptions = {}): Promise<RedisServer> {
-  const binary = findOnPath('redis-server');
+  const binary = findExecutable('redis-server');
   if (binary === undefined) {
     throw new Error(`redis-server was not found on PATH (${process.env['PATH'] ?? ''}); install it, e.g. apt-get install -y redis-server`);
   }
-  installExitHook();
   const dir = await mkdtemp(join(tmpdir(), 'mycel-redis-'));
   let lastError: unknown;
   // The port is free when chosen but could be taken before redis-server binds it: try a few.
@@ -149,7 +147,7 @@ class RedisProcess implements RedisServer {
     ];
     const child = spawn(this.binary, args, { stdio: 'ignore' });
     this.child = child;
-    live.add(this);
+    ownServer(this);
     this.exited = new Promise<void>((resolve) => {
       child.once('exit', () => {
         if (this.child === child) this.child = undefined;
@@ -165,7 +163,7 @@ class RedisProcess implements RedisServer {
       await this.waitReady(child, logFile);
     } catch (err) {
       await this.signal('SIGKILL');
-      live.delete(this);
+      disownServer(this);
       throw err;
     }
   }
@@ -174,7 +172,7 @@ class RedisProcess implements RedisServer {
     if (this.stopped) return;
     await this.signal('SIGTERM');
     this.stopped = true;
-    live.delete(this);
+    disownServer(this);
     await rm(this.dir, { recursive: true, force: true });
   }
 
@@ -235,37 +233,6 @@ function readTail(file: string): string {
   }
 }
 
-function findOnPath(command: string): string | undefined {
-  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    const candidate = join(dir, command);
-    try {
-      accessSync(candidate, fsConstants.X_OK);
-      return candidate;
-    } catch {
-      // Not in this PATH entry: keep looking.
-    }
-  }
-  return undefined;
-}
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const server of live) {
-      const pid = server.pid;
-      if (pid !== 0) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // Already gone: nothing to clean up.
-        }
-      }
-      rmSync(server.dir, { recursive: true, force: true });
-    }
-  });
-}
 
 function encodeCommand(args: readonly (string | number)[]): Buffer {
   const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];

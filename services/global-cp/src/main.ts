@@ -3,17 +3,13 @@ import { Command } from 'commander';
 import { ValidationError } from '@mycel/core';
 import { loadConfig, natsPassword } from '@mycel/config';
 import type { ControlPlaneConfig } from '@mycel/config';
-import { MYCEL_VERSION, startControlPlane } from '@mycel/runtime';
+import { MYCEL_VERSION, EXIT_CONFIG, EXIT_START, serveUntilSignal, startControlPlane } from '@mycel/runtime';
 import { registerPolicyTypes } from '@mycel/policies';
 import { createLogger } from '@mycel/telemetry';
 import { startGlobalKds } from './global-kds';
 import { natsConfigCommand } from './nats-config.command';
 import type { NatsConfigFlags } from './nats-config.command';
 
-/** Exit code for invalid configuration or flags. */
-const EXIT_CONFIG = 2;
-/** Exit code when a component cannot start (store unreachable, port taken…). */
-const EXIT_START = 1;
 
 interface RunFlags {
   config?: string;
@@ -113,39 +109,15 @@ async function run(flags: RunFlags): Promise<void> {
   }
 
   const logger = createLogger({ level: config.logLevel }, { service: 'global-cp' });
-  let cp;
-  try {
-    cp = await startControlPlane({
+  await serveUntilSignal('mycel-global-cp', logger, () =>
+    startControlPlane({
       config,
       logger,
       serviceName: 'global-cp',
       registerTypes: registerPolicyTypes,
       extend: (ctx) => Promise.resolve(startGlobalKds(ctx, { password })),
-    });
-  } catch (err) {
-    logger.error('cannot start', { error: err });
-    process.stderr.write(`mycel-global-cp: cannot start: ${(err as Error).message}\n`);
-    process.exit(EXIT_START);
-  }
-  const running = cp;
-  let stopping = false;
-  const shutdown = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info('shutting down', { signal });
-    running.stop().then(
-      () => {
-        logger.info('stopped');
-        process.exit(0);
-      },
-      (err: unknown) => {
-        logger.error('shutdown failed', { error: err });
-        process.exit(EXIT_START);
-      },
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+    }),
+  );
 }
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -3,17 +3,13 @@ import { Command, Option } from 'commander';
 import { ValidationError } from '@mycel/core';
 import { durationMs, loadConfig, natsPassword } from '@mycel/config';
 import type { ControlPlaneConfig } from '@mycel/config';
-import { MYCEL_VERSION, startControlPlane } from '@mycel/runtime';
+import { MYCEL_VERSION, EXIT_CONFIG, EXIT_START, serveUntilSignal, startControlPlane } from '@mycel/runtime';
 import type { ControlPlaneExtension } from '@mycel/runtime';
 import { registerPolicyTypes } from '@mycel/policies';
 import { createLogger } from '@mycel/telemetry';
 import { STANDALONE_ZONE, startZoneXds } from '@mycel/zone';
 import { startZoneKds } from './zone-kds';
 
-/** Exit code for invalid configuration or flags. */
-const EXIT_CONFIG = 2;
-/** Exit code when a component cannot start (store unreachable, port taken…). */
-const EXIT_START = 1;
 
 interface RunFlags {
   config?: string;
@@ -106,9 +102,8 @@ async function run(flags: RunFlags): Promise<void> {
   }
 
   const logger = createLogger({ level: config.logLevel }, { service: 'zone-cp' });
-  let cp;
-  try {
-    cp = await startControlPlane({
+  await serveUntilSignal('mycel-zone-cp', logger, () =>
+    startControlPlane({
       config,
       logger,
       serviceName: 'zone-cp',
@@ -137,31 +132,8 @@ async function run(flags: RunFlags): Promise<void> {
           },
         };
       },
-    });
-  } catch (err) {
-    logger.error('cannot start', { error: err });
-    process.stderr.write(`mycel-zone-cp: cannot start: ${(err as Error).message}\n`);
-    process.exit(EXIT_START);
-  }
-  const running = cp;
-  let stopping = false;
-  const shutdown = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info('shutting down', { signal });
-    running.stop().then(
-      () => {
-        logger.info('stopped');
-        process.exit(0);
-      },
-      (err: unknown) => {
-        logger.error('shutdown failed', { error: err });
-        process.exit(EXIT_START);
-      },
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+    }),
+  );
 }
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -436,6 +436,10 @@ describe('KDS multi-zone sync over a real nats-server', function () {
       assert.deepEqual(east.resources, { ZoneInsight: 1 });
       assert.equal(east.sync.state, 'synced');
       assert.ok(east.lastSeen !== undefined && east.instanceId !== undefined);
+      // KDS versions: global has applied east's bucket past the insight's entry, and east reports
+      // (in its heartbeat) the revision of global's bucket it has applied.
+      assert.ok(east.sync.revision > 0, `global's applied revision of east's bucket: ${east.sync.revision}`);
+      assert.ok((east.globalRevision ?? 0) > 0, `east's applied revision of mycel-global: ${String(east.globalRevision)}`);
     });
     await world.zones.east.sync.stop();
     await eventually(() => assert.deepEqual(world.global.sync.zoneStatus().map((s) => [s.zone, s.online]), [['east', false], ['west', true]]));

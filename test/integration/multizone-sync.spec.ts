@@ -73,7 +73,7 @@ async function sameSets(what: string, a: () => Promise<string[]>, b: () => Promi
 
 interface ZoneView {
   name: string;
-  status?: { online: boolean; lastSeen?: string; resources: Record<string, number>; kds?: { state: string } };
+  status?: { online: boolean; lastSeen?: string; resources: Record<string, number>; kds?: { state: string; zoneRevision: number; globalRevision?: number } };
 }
 
 describe('multi-zone: global-cp + 2 zone-cps + nats-server as processes', function () {
@@ -145,6 +145,11 @@ describe('multi-zone: global-cp + 2 zone-cps + nats-server as processes', functi
     assert.equal(eastView.status?.online, true);
     assert.equal(eastView.status?.kds?.state, 'synced');
     assert.ok(eastView.status?.lastSeen !== undefined);
+    // KDS versions in both directions (bucket revisions); east has applied global's policies and mesh.
+    await eventually('KDS versions reported both ways', async () => {
+      const kds = (await global.api.getJson<ZoneView>('/zones/east')).status?.kds;
+      return (kds?.zoneRevision ?? 0) > 0 && (kds?.globalRevision ?? 0) > 0;
+    });
   });
 
   it('keeps zones serving while global is down, and converges both ways after it restarts', async function () {

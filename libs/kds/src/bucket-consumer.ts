@@ -22,6 +22,11 @@ export interface ConsumerStatus {
   readonly lastResync?: string;
   /** The last error, cleared by a completed snapshot. */
   readonly lastError?: string;
+  /**
+   * The KDS version this side holds: the bucket revision (JetStream stream sequence) up to which
+   * entries have been applied to the store; 0 before the first snapshot completes.
+   */
+  readonly revision: number;
 }
 
 /** Options of {@link BucketConsumer}. */
@@ -57,6 +62,7 @@ export class BucketConsumer {
   private resyncs = 0;
   private lastResync: Date | undefined;
   private lastError: string | undefined;
+  private appliedRevision = 0;
   private cancelPendingRetry: () => void = () => undefined;
   private pendingRetry: Promise<void> | undefined;
 
@@ -99,6 +105,7 @@ export class BucketConsumer {
       resyncs: this.resyncs,
       ...(this.lastResync !== undefined ? { lastResync: this.lastResync.toISOString() } : {}),
       ...(this.lastError !== undefined ? { lastError: this.lastError } : {}),
+      revision: this.appliedRevision,
     };
   }
 
@@ -195,6 +202,7 @@ export class BucketConsumer {
       scheduleCheck(undefined);
       inSnapshot = false;
       await applier.applySnapshot(snapshot, ready);
+      this.appliedRevision = Math.max(this.appliedRevision, snapshotEnd);
       staleRemoved = ready;
       snapshot.clear();
       this.state = 'synced';
@@ -246,6 +254,7 @@ export class BucketConsumer {
           await applier.applyDelete(e.key);
         }
         metrics.lag((started - e.created.getTime()) / 1000, { bucket });
+        this.appliedRevision = Math.max(this.appliedRevision, e.revision);
         this.schedulePendingRetry();
       }
     } finally {

@@ -40,6 +40,8 @@ export interface Heartbeat {
   readonly intervalMs: number;
   /** Resources the zone has in its bucket, per type, as the zone counts them. */
   readonly resources: Readonly<Record<string, number>>;
+  /** The revision of `mycel-global` the zone has applied (its KDS version of global's data); absent from older zones. */
+  readonly globalRevision?: number;
 }
 
 /** The synced form of a stored resource or input (labels and spec copied by reference). */
@@ -115,7 +117,8 @@ export function decodeHeartbeat(bucket: string, key: string, value: Uint8Array):
     typeof h['time'] !== 'string' ||
     typeof h['intervalMs'] !== 'number' ||
     !isObject(h['resources']) ||
-    !Object.values(h['resources']).every((n) => typeof n === 'number')
+    !Object.values(h['resources']).every((n) => typeof n === 'number') ||
+    (h['globalRevision'] !== undefined && typeof h['globalRevision'] !== 'number')
   ) {
     throw new KdsEntryError(`entry ${key} of ${bucket} is not a heartbeat`, bucket, key);
   }
@@ -125,6 +128,7 @@ export function decodeHeartbeat(bucket: string, key: string, value: Uint8Array):
     time: h['time'],
     intervalMs: h['intervalMs'],
     resources: h['resources'] as Record<string, number>,
+    ...(typeof h['globalRevision'] === 'number' ? { globalRevision: h['globalRevision'] } : {}),
   };
 }
 

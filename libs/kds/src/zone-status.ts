@@ -14,6 +14,8 @@ export interface ZoneStatus {
   readonly instanceId?: string;
   /** The zone's own clock in its last heartbeat (RFC 3339). */
   readonly reportedTime?: string;
+  /** The revision of `mycel-global` the zone reported as applied in its last heartbeat (its KDS version). */
+  readonly globalRevision?: number;
   /** Resources of the zone synced to global, per type. */
   readonly resources: Readonly<Record<string, number>>;
   /** State of global's consumer of the zone's bucket. */
@@ -50,9 +52,15 @@ export class ZoneHeartbeats {
   }
 
   /** The heartbeat fields of a {@link ZoneStatus}. */
-  describe(zone: string, now: Date): Pick<ZoneStatus, 'online' | 'lastSeen' | 'instanceId' | 'reportedTime'> {
+  describe(zone: string, now: Date): Pick<ZoneStatus, 'online' | 'lastSeen' | 'instanceId' | 'reportedTime' | 'globalRevision'> {
     const s = this.seen.get(zone);
     if (s === undefined) return { online: false };
-    return { online: this.online(zone, now), lastSeen: s.at.toISOString(), instanceId: s.heartbeat.instanceId, reportedTime: s.heartbeat.time };
+    return {
+      online: this.online(zone, now),
+      lastSeen: s.at.toISOString(),
+      instanceId: s.heartbeat.instanceId,
+      reportedTime: s.heartbeat.time,
+      ...(s.heartbeat.globalRevision !== undefined ? { globalRevision: s.heartbeat.globalRevision } : {}),
+    };
   }
 }

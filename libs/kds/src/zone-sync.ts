@@ -182,6 +182,7 @@ export class ZoneKdsSync {
           time: now.toISOString(),
           intervalMs: this.heartbeatIntervalMs,
           resources: this.publisher.counts(),
+          globalRevision: this.consumer.status().revision,
         }),
       );
       this.lastHeartbeat = now;

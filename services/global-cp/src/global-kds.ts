@@ -95,6 +95,8 @@ export function toZoneStatusInfo(status: ZoneStatus): ZoneStatusInfo {
       resyncs: status.sync.resyncs,
       ...(status.sync.lastResync !== undefined ? { lastResync: status.sync.lastResync } : {}),
       ...(status.sync.lastError !== undefined ? { lastError: status.sync.lastError } : {}),
+      zoneRevision: status.sync.revision,
+      ...(status.globalRevision !== undefined ? { globalRevision: status.globalRevision } : {}),
     },
   };
 }

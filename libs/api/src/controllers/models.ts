@@ -47,6 +47,10 @@ export interface ZoneKdsInfo {
   lastResync?: string;
   /** The last error, cleared by a completed snapshot. */
   lastError?: string;
+  /** KDS version global holds of the zone: the revision of the zone's bucket applied at global. */
+  zoneRevision: number;
+  /** KDS version the zone holds of global: the revision of `mycel-global` it reported as applied. */
+  globalRevision?: number;
 }
 
 /** A resource as a client sends it (PUT). `type`, `mesh` and `name` default to the path; unknown fields are rejected. */

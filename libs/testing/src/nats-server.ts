@@ -1,11 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './ports';
-import { disownServer, findExecutable, ownServer } from './server-process';
+import { ServerProcess, findExecutable, launchOnFreePort } from './server-process';
 
 /** Options of {@link startNatsServer}. */
 export interface NatsServerOptions {
@@ -57,61 +54,36 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
     );
   }
   const dir = await mkdtemp(join(tmpdir(), 'mycel-nats-'));
-  let lastError: unknown;
-  // The port is free when chosen but could be taken before nats-server binds it: try a few.
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort();
+  return launchOnFreePort(dir, 'nats-server', async (port) => {
     let config: string | undefined;
     if (opts.config !== undefined) {
       config = typeof opts.config === 'string' ? opts.config : opts.config({ dir, port, jetstreamDir: join(dir, 'jetstream') });
       await writeFile(join(dir, 'nats.conf'), config, { mode: 0o600 });
     }
-    const server = new NatsProcess(binary, port, dir, opts.args ?? [], opts.startTimeoutMs ?? 15000, config);
-    try {
-      await server.launch();
-      return server;
-    } catch (err) {
-      lastError = err;
-      if (!(err instanceof PortInUseError)) break;
-    }
-  }
-  await rm(dir, { recursive: true, force: true });
-  throw lastError instanceof Error ? lastError : new Error('nats-server did not start', { cause: lastError });
+    return new NatsProcess(binary, port, dir, opts.args ?? [], opts.startTimeoutMs ?? 15000, config);
+  });
 }
 
-class PortInUseError extends Error {}
-
-class NatsProcess implements NatsServer {
+class NatsProcess extends ServerProcess implements NatsServer {
   readonly url: string;
-  private child: ChildProcess | undefined;
-  private exited: Promise<void> = Promise.resolve();
-  private stopped = false;
-  private output = '';
+  protected readonly programName = 'nats-server';
+  protected readonly logFileName = 'nats.log';
 
   constructor(
-    private readonly binary: string,
-    readonly port: number,
-    readonly dir: string,
+    binary: string,
+    port: number,
+    dir: string,
     private readonly extraArgs: readonly string[],
-    private readonly startTimeoutMs: number,
+    startTimeoutMs: number,
     private readonly config: string | undefined,
   ) {
+    super(binary, port, dir, startTimeoutMs);
     this.url = `nats://127.0.0.1:${port}`;
   }
 
-  get pid(): number {
-    return this.child?.pid ?? 0;
-  }
-
-  get running(): boolean {
-    return this.child !== undefined;
-  }
-
-  async launch(): Promise<void> {
-    if (this.stopped) throw new Error(`nats-server on port ${this.port} was stopped and its dir removed; it cannot restart`);
-    const logFile = join(this.dir, 'nats.log');
+  protected args(logFile: string): string[] {
     const ownStore = this.config !== undefined && /^\s*store_dir\s*[:=]/m.test(this.config);
-    const args = [
+    return [
       ...(this.config !== undefined ? ['-c', join(this.dir, 'nats.conf')] : []),
       '-a', '127.0.0.1',
       '-p', String(this.port),
@@ -120,74 +92,14 @@ class NatsProcess implements NatsServer {
       '-l', logFile,
       ...this.extraArgs,
     ];
-    // Config errors are printed before the log file is opened: keep the tail of the output too.
-    const child = spawn(this.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.output = '';
-    const keep = (chunk: Buffer): void => {
-      this.output = (this.output + chunk.toString('utf8')).slice(-4000);
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    this.child = child;
-    ownServer(this);
-    this.exited = new Promise<void>((resolve) => {
-      const gone = (): void => {
-        if (this.child === child) this.child = undefined;
-        resolve();
-      };
-      child.once('exit', gone);
-      // 'error' (e.g. spawn failure) is followed by 'exit' or nothing: resolve either way so waiters never hang.
-      child.once('error', gone);
-    });
-    try {
-      await this.waitReady(child, logFile);
-    } catch (err) {
-      await this.signal('SIGKILL');
-      disownServer(this);
-      throw err;
-    }
   }
 
-  async stop(): Promise<void> {
-    if (this.stopped) return;
-    await this.signal('SIGTERM');
-    this.stopped = true;
-    disownServer(this);
-    await rm(this.dir, { recursive: true, force: true });
+  protected isReady(port: number): Promise<boolean> {
+    return natsReady(port);
   }
 
-  async kill9(): Promise<void> {
-    await this.signal('SIGKILL');
-  }
-
-  async restart(): Promise<void> {
-    if (this.running) await this.signal('SIGTERM');
-    await this.launch();
-  }
-
-  /** Sends `sig` to the current process (if any) and waits for it to exit. */
-  private async signal(sig: NodeJS.Signals): Promise<void> {
-    const child = this.child;
-    if (child === undefined) return;
-    child.kill(sig);
-    await this.exited;
-  }
-
-  private async waitReady(child: ChildProcess, logFile: string): Promise<void> {
-    const timeoutMs = this.startTimeoutMs;
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (this.child !== child) {
-        const log = `${this.output}${readTail(logFile)}`;
-        if (/address already in use/i.test(log)) throw new PortInUseError(`port ${this.port} is in use`);
-        throw new Error(`nats-server exited during start (port ${this.port}, dir ${this.dir}); output:\n${log}`);
-      }
-      if (await natsReady(this.port)) return;
-      if (Date.now() > deadline) {
-        throw new Error(`nats-server did not accept connections within ${timeoutMs} ms (port ${this.port}); log:\n${readTail(logFile)}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+  protected portInUse(log: string): boolean {
+    return /address already in use/i.test(log);
   }
 }
 
@@ -243,11 +155,4 @@ function natsReady(port: number, timeoutMs = 1000): Promise<boolean> {
   });
 }
 
-function readTail(file: string): string {
-  try {
-    return readFileSync(file, 'utf8').split('\n').slice(-30).join('\n');
-  } catch (err) {
-    return `(no log: ${(err as Error).message})`;
-  }
-}
 

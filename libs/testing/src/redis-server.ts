@@ -1,11 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './ports';
-import { disownServer, findExecutable, ownServer } from './server-process';
+import { ServerProcess, findExecutable, launchOnFreePort } from './server-process';
 
 /** Options of {@link startRedisServer}. */
 export interface RedisServerOptions {
@@ -50,21 +47,7 @@ export async function startRedisServer(opts: RedisServerOptions = {}): Promise<R
     throw new Error(`redis-server was not found on PATH (${process.env['PATH'] ?? ''}); install it, e.g. apt-get install -y redis-server`);
   }
   const dir = await mkdtemp(join(tmpdir(), 'mycel-redis-'));
-  let lastError: unknown;
-  // The port is free when chosen but could be taken before redis-server binds it: try a few.
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort();
-    const server = new RedisProcess(binary, port, dir, opts);
-    try {
-      await server.launch();
-      return server;
-    } catch (err) {
-      lastError = err;
-      if (!(err instanceof PortInUseError)) break;
-    }
-  }
-  await rm(dir, { recursive: true, force: true });
-  throw lastError instanceof Error ? lastError : new Error('redis-server did not start', { cause: lastError });
+  return launchOnFreePort(dir, 'redis-server', (port) => Promise.resolve(new RedisProcess(binary, port, dir, opts)));
 }
 
 /** Sends one command to the Redis at 127.0.0.1:`port` over a fresh connection and returns the parsed reply. */
@@ -106,35 +89,27 @@ export class RedisReplyError extends Error {
   }
 }
 
-class PortInUseError extends Error {}
-
-class RedisProcess implements RedisServer {
+class RedisProcess extends ServerProcess implements RedisServer {
   readonly url: string;
-  private child: ChildProcess | undefined;
-  private exited: Promise<void> = Promise.resolve();
-  private stopped = false;
+  protected readonly programName = 'redis-server';
+  protected readonly logFileName = 'redis.log';
 
   constructor(
-    private readonly binary: string,
-    readonly port: number,
-    readonly dir: string,
+    binary: string,
+    port: number,
+    dir: string,
     private readonly opts: RedisServerOptions,
   ) {
+    super(binary, port, dir, opts.startTimeoutMs ?? 15000);
     this.url = `redis://127.0.0.1:${port}`;
   }
 
-  get pid(): number {
-    return this.child?.pid ?? 0;
+  command(...args: readonly (string | number)[]): Promise<RespValue> {
+    return redisCommand(this.port, args);
   }
 
-  get running(): boolean {
-    return this.child !== undefined;
-  }
-
-  async launch(): Promise<void> {
-    if (this.stopped) throw new Error(`redis-server on port ${this.port} was stopped and its dir removed; it cannot restart`);
-    const logFile = join(this.dir, 'redis.log');
-    const args = [
+  protected args(logFile: string): string[] {
+    return [
       '--port', String(this.port),
       '--bind', '127.0.0.1',
       '--dir', this.dir,
@@ -145,73 +120,14 @@ class RedisProcess implements RedisServer {
       '--logfile', logFile,
       ...(this.opts.args ?? []),
     ];
-    const child = spawn(this.binary, args, { stdio: 'ignore' });
-    this.child = child;
-    ownServer(this);
-    this.exited = new Promise<void>((resolve) => {
-      child.once('exit', () => {
-        if (this.child === child) this.child = undefined;
-        resolve();
-      });
-      // 'error' (e.g. spawn failure) is followed by 'exit' or nothing: resolve either way so waiters never hang.
-      child.once('error', () => {
-        if (this.child === child) this.child = undefined;
-        resolve();
-      });
-    });
-    try {
-      await this.waitReady(child, logFile);
-    } catch (err) {
-      await this.signal('SIGKILL');
-      disownServer(this);
-      throw err;
-    }
   }
 
-  async stop(): Promise<void> {
-    if (this.stopped) return;
-    await this.signal('SIGTERM');
-    this.stopped = true;
-    disownServer(this);
-    await rm(this.dir, { recursive: true, force: true });
+  protected isReady(port: number): Promise<boolean> {
+    return pingOk(port);
   }
 
-  async kill9(): Promise<void> {
-    await this.signal('SIGKILL');
-  }
-
-  async restart(): Promise<void> {
-    if (this.running) await this.signal('SIGTERM');
-    await this.launch();
-  }
-
-  command(...args: readonly (string | number)[]): Promise<RespValue> {
-    return redisCommand(this.port, args);
-  }
-
-  /** Sends `sig` to the current process (if any) and waits for it to exit. */
-  private async signal(sig: NodeJS.Signals): Promise<void> {
-    const child = this.child;
-    if (child === undefined) return;
-    child.kill(sig);
-    await this.exited;
-  }
-
-  private async waitReady(child: ChildProcess, logFile: string): Promise<void> {
-    const timeoutMs = this.opts.startTimeoutMs ?? 15000;
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (this.child !== child) {
-        const log = readTail(logFile);
-        if (log.includes('Address already in use')) throw new PortInUseError(`port ${this.port} is in use`);
-        throw new Error(`redis-server exited during start (port ${this.port}, dir ${this.dir}); log:\n${log}`);
-      }
-      if (await pingOk(this.port)) return;
-      if (Date.now() > deadline) {
-        throw new Error(`redis-server did not answer PING within ${timeoutMs} ms (port ${this.port}); log:\n${readTail(logFile)}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+  protected portInUse(log: string): boolean {
+    return log.includes('Address already in use');
   }
 }
 
@@ -225,13 +141,6 @@ async function pingOk(port: number): Promise<boolean> {
   }
 }
 
-function readTail(file: string): string {
-  try {
-    return readFileSync(file, 'utf8').split('\n').slice(-20).join('\n');
-  } catch (err) {
-    return `(no log: ${(err as Error).message})`;
-  }
-}
 
 
 function encodeCommand(args: readonly (string | number)[]): Buffer {

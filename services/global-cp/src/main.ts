@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { ValidationError } from '@mycel/core';
-import { loadConfig, natsPassword } from '@mycel/config';
+import { cliFlagsFor, loadServiceConfig, natsPassword } from '@mycel/config';
 import type { ControlPlaneConfig } from '@mycel/config';
 import { MYCEL_VERSION, EXIT_CONFIG, EXIT_START, serveUntilSignal, startControlPlane } from '@mycel/runtime';
 import { registerPolicyTypes } from '@mycel/policies';
@@ -11,40 +11,15 @@ import { natsConfigCommand } from './nats-config.command';
 import type { NatsConfigFlags } from './nats-config.command';
 
 
-interface RunFlags {
-  config?: string;
-  address?: string;
-  port?: string;
-  store?: string;
-  redisUrl?: string;
-  localhostIsAdmin?: boolean;
-  adminTokenFile?: string;
-  maxBodyBytes?: string;
-  logLevel?: string;
-  kdsNatsUrl?: string;
-  kdsNatsUser?: string;
-  kdsNatsPasswordFile?: string;
-  zoneOfflineAfter?: string;
-}
+/** Parsed `run` flags: `config` and the setting flags of CLI_FLAGS by attribute name. */
+type RunFlags = Record<string, unknown>;
 
 const program = new Command('mycel-global-cp').description('Mycel global control plane (multi-zone)').version(MYCEL_VERSION);
 
-program
+const runCommand = program
   .command('run')
   .description('run the global control plane until SIGTERM/SIGINT')
   .option('-c, --config <file>', 'YAML config file (env: MYCEL_CONFIG)')
-  .option('--address <address>', 'API listen address (default 0.0.0.0)')
-  .option('--port <port>', 'API listen port (default 5681)')
-  .option('--store <type>', 'store type: memory | redis (default memory)')
-  .option('--redis-url <url>', 'Redis URL for --store redis')
-  .option('--localhost-is-admin', 'treat loopback callers without a token as admin (development convenience)')
-  .option('--admin-token-file <path>', 'where the admin token is written (default ~/.mycel/admin-token)')
-  .option('--max-body-bytes <n>', 'largest accepted request body')
-  .option('--log-level <level>', 'debug | info | warn | error')
-  .option('--kds-nats-url <urls>', 'NATS server URL(s), comma-separated (env MYCEL_KDS_NATS_URL)')
-  .option('--kds-nats-user <user>', 'NATS user (default global)')
-  .option('--kds-nats-password-file <path>', 'file holding the NATS password (or env MYCEL_KDS_NATS_PASSWORD)')
-  .option('--zone-offline-after <duration>', 'a zone without heartbeat this long is offline (default 30s)')
   .action(async (flags: RunFlags) => {
     await run(flags);
   });
@@ -78,29 +53,13 @@ program
     }
   });
 
+for (const f of cliFlagsFor('global-cp')) runCommand.option(f.flag, f.description);
+
 async function run(flags: RunFlags): Promise<void> {
   let config: ControlPlaneConfig;
   let password: string | undefined;
   try {
-    config = loadConfig({
-      ...(flags.config ?? process.env['MYCEL_CONFIG'] ? { file: flags.config ?? process.env['MYCEL_CONFIG'] } : {}),
-      env: process.env,
-      flags: {
-        mode: 'global',
-        'apiServer.address': flags.address,
-        'apiServer.port': flags.port,
-        'store.type': flags.store,
-        'store.redis.url': flags.redisUrl,
-        'apiServer.localhostIsAdmin': flags.localhostIsAdmin,
-        'auth.adminTokenFile': flags.adminTokenFile,
-        'apiServer.maxBodyBytes': flags.maxBodyBytes,
-        logLevel: flags.logLevel,
-        'kds.natsUrl': flags.kdsNatsUrl,
-        'kds.natsUser': flags.kdsNatsUser,
-        'kds.natsPasswordFile': flags.kdsNatsPasswordFile,
-        'kds.zoneOfflineAfter': flags.zoneOfflineAfter,
-      },
-    });
+    config = loadServiceConfig('global-cp', flags, process.env, { mode: 'global' });
     password = natsPassword(config);
   } catch (err) {
     if (!(err instanceof ValidationError) && !(err instanceof Error && 'code' in err && err.code === 'ENOENT')) throw err;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
 import { ValidationError } from '@mycel/core';
-import { durationMs, loadConfig, natsPassword } from '@mycel/config';
+import { cliFlagsFor, durationMs, loadServiceConfig, natsPassword } from '@mycel/config';
 import type { ControlPlaneConfig } from '@mycel/config';
 import { MYCEL_VERSION, EXIT_CONFIG, EXIT_START, serveUntilSignal, startControlPlane } from '@mycel/runtime';
 import type { ControlPlaneExtension } from '@mycel/runtime';
@@ -11,79 +11,28 @@ import { STANDALONE_ZONE, startZoneXds } from '@mycel/zone';
 import { startZoneKds } from './zone-kds';
 
 
-interface RunFlags {
-  config?: string;
-  mode?: string;
-  zone?: string;
-  address?: string;
-  port?: string;
-  store?: string;
-  redisUrl?: string;
-  localhostIsAdmin?: boolean;
-  adminTokenFile?: string;
-  maxBodyBytes?: string;
-  logLevel?: string;
-  dpAddress?: string;
-  dpPort?: string;
-  dpAdvertisedAddress?: string;
-  kdsNatsUrl?: string;
-  kdsNatsUser?: string;
-  kdsNatsPasswordFile?: string;
-}
+/** Parsed `run` flags: `config`, `mode` and the setting flags of CLI_FLAGS by attribute name. */
+type RunFlags = Record<string, unknown>;
 
 const program = new Command('mycel-zone-cp')
   .description('Mycel zone control plane (standalone all-in-one by default)')
   .version(MYCEL_VERSION);
 
-program
+const runCommand = program
   .command('run')
   .description('run the control plane until SIGTERM/SIGINT')
   .option('-c, --config <file>', 'YAML config file (env: MYCEL_CONFIG)')
   .addOption(new Option('--mode <mode>', 'control plane mode').choices(['standalone', 'zone']))
-  .option('--zone <name>', 'zone name (zone mode)')
-  .option('--address <address>', 'API listen address (default 0.0.0.0)')
-  .option('--port <port>', 'API listen port (default 5681)')
-  .option('--store <type>', 'store type: memory | redis (default memory)')
-  .option('--redis-url <url>', 'Redis URL for --store redis')
-  .option('--localhost-is-admin', 'treat loopback callers without a token as admin (development convenience)')
-  .option('--admin-token-file <path>', 'where the admin token is written (default ~/.mycel/admin-token)')
-  .option('--max-body-bytes <n>', 'largest accepted request body')
-  .option('--log-level <level>', 'debug | info | warn | error')
-  .option('--dp-address <address>', 'dataplane server (ADS + bootstrap) listen address (default 0.0.0.0)')
-  .option('--dp-port <port>', 'dataplane server (ADS + bootstrap) listen port (default 5678)')
-  .option('--dp-advertised-address <host>', 'host dataplanes reach the dataplane server at, written into bootstraps (default 127.0.0.1)')
-  .option('--kds-nats-url <urls>', 'zone mode: NATS server URL(s), comma-separated (env MYCEL_KDS_NATS_URL)')
-  .option('--kds-nats-user <user>', 'zone mode: NATS user (default zone-<zone>)')
-  .option('--kds-nats-password-file <path>', 'zone mode: file holding the NATS password (or env MYCEL_KDS_NATS_PASSWORD)')
   .action(async (flags: RunFlags) => {
     await run(flags);
   });
 
+for (const f of cliFlagsFor('zone-cp')) runCommand.option(f.flag, f.description);
+
 async function run(flags: RunFlags): Promise<void> {
   let config: ControlPlaneConfig;
   try {
-    config = loadConfig({
-      ...(flags.config ?? process.env['MYCEL_CONFIG'] ? { file: flags.config ?? process.env['MYCEL_CONFIG'] } : {}),
-      env: process.env,
-      flags: {
-        mode: flags.mode,
-        zone: flags.zone,
-        'apiServer.address': flags.address,
-        'apiServer.port': flags.port,
-        'store.type': flags.store,
-        'store.redis.url': flags.redisUrl,
-        'apiServer.localhostIsAdmin': flags.localhostIsAdmin,
-        'auth.adminTokenFile': flags.adminTokenFile,
-        'apiServer.maxBodyBytes': flags.maxBodyBytes,
-        logLevel: flags.logLevel,
-        'dpServer.address': flags.dpAddress,
-        'dpServer.port': flags.dpPort,
-        'dpServer.advertisedAddress': flags.dpAdvertisedAddress,
-        'kds.natsUrl': flags.kdsNatsUrl,
-        'kds.natsUser': flags.kdsNatsUser,
-        'kds.natsPasswordFile': flags.kdsNatsPasswordFile,
-      },
-    });
+    config = loadServiceConfig('zone-cp', flags, process.env, { mode: flags['mode'] });
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
     process.stderr.write(`mycel-zone-cp: ${err.message}\n`);

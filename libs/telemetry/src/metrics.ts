@@ -3,6 +3,8 @@ import type { Meter } from '@opentelemetry/api';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { startRuntimeMetrics } from './runtime-metrics';
+import type { RuntimeMetrics } from './runtime-metrics';
 
 /** Options of {@link createMetrics}. */
 export interface MetricsOptions {
@@ -10,6 +12,11 @@ export interface MetricsOptions {
   readonly serviceName: string;
   /** `service.instance.id` resource attribute. */
   readonly instanceId: string;
+  /**
+   * Export the process runtime gauges of {@link startRuntimeMetrics} (event-loop delay, V8 heap)
+   * under the meter `mycel.runtime`; default true.
+   */
+  readonly runtimeMetrics?: boolean;
 }
 
 /**
@@ -19,6 +26,7 @@ export interface MetricsOptions {
 export class Metrics {
   private readonly exporter: PrometheusExporter;
   private readonly provider: MeterProvider;
+  private readonly runtime: RuntimeMetrics | undefined;
 
   constructor(options: MetricsOptions) {
     this.exporter = new PrometheusExporter({ preventServerStart: true });
@@ -26,6 +34,7 @@ export class Metrics {
       resource: resourceFromAttributes({ 'service.name': options.serviceName, 'service.instance.id': options.instanceId }),
       readers: [this.exporter],
     });
+    this.runtime = options.runtimeMetrics === false ? undefined : startRuntimeMetrics(this.provider.getMeter('mycel.runtime'));
   }
 
   /** A meter for one component (e.g. `mycel.api`). */
@@ -40,6 +49,7 @@ export class Metrics {
 
   /** Flushes and stops the provider. Idempotent. */
   async shutdown(): Promise<void> {
+    this.runtime?.stop();
     await this.provider.shutdown().catch(() => {
       // A second shutdown rejects; the provider is stopped either way.
     });

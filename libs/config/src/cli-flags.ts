@@ -72,6 +72,20 @@ export const CLI_FLAGS: readonly CliFlag[] = [
     services: BOTH,
   },
   {
+    flag: '--kds-auth-dir <dir>',
+    key: 'kdsAuthDir',
+    path: 'kds.authDir',
+    description: 'multi-zone, zone-token mode: directory written by `mycel-global-cp nats-init` (connects with its global.creds, issues zone tokens)',
+    services: ['global-cp'],
+  },
+  {
+    flag: '--kds-zone-token-file <path>',
+    key: 'kdsZoneTokenFile',
+    path: 'kds.zoneTokenFile',
+    description: 'multi-zone, zone-token mode: file holding the zone token (from mycelctl generate zone-token)',
+    services: ['zone-cp'],
+  },
+  {
     flag: '--zone-offline-after <duration>',
     key: 'zoneOfflineAfter',
     path: 'kds.zoneOfflineAfter',

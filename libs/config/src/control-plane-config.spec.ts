@@ -65,7 +65,7 @@ describe('loadConfig', () => {
         'MYCEL_STORE_REDIS_CONNECT_TIMEOUT', 'MYCEL_AUTH_ADMIN_TOKEN_FILE', 'MYCEL_AUTH_ADMIN_TOKEN_VALID_FOR', 'MYCEL_DEFAULTS_SKIP_MESH_CREATION',
         'MYCEL_DP_SERVER_ADDRESS', 'MYCEL_DP_SERVER_PORT', 'MYCEL_DP_SERVER_ADVERTISED_ADDRESS', 'MYCEL_XDS_DEBOUNCE',
         'MYCEL_KDS_NATS_URL', 'MYCEL_KDS_NATS_USER', 'MYCEL_KDS_NATS_PASSWORD', 'MYCEL_KDS_NATS_PASSWORD_FILE',
-        'MYCEL_KDS_HEARTBEAT_INTERVAL', 'MYCEL_KDS_ZONE_OFFLINE_AFTER', 'MYCEL_KDS_REPLICAS',
+        'MYCEL_KDS_HEARTBEAT_INTERVAL', 'MYCEL_KDS_ZONE_OFFLINE_AFTER', 'MYCEL_KDS_REPLICAS', 'MYCEL_KDS_AUTH_DIR', 'MYCEL_KDS_ZONE_TOKEN_FILE',
       ].join(', ')}`,
       'flag apiServer.localhostIsAdmin: must be true or false, got "maybe"',
     ]);
@@ -84,7 +84,7 @@ describe('loadConfig', () => {
 
   it('reads the KDS settings of zone and global mode', () => {
     assert.deepEqual(loadConfig({}).kds, {
-      natsUrl: '', natsUser: '', natsPassword: '', natsPasswordFile: '', heartbeatInterval: '10s', zoneOfflineAfter: '30s', replicas: 1,
+      natsUrl: '', natsUser: '', natsPassword: '', natsPasswordFile: '', heartbeatInterval: '10s', zoneOfflineAfter: '30s', replicas: 1, authDir: '', zoneTokenFile: '',
     });
     const dir = mkdtempSync(join(tmpdir(), 'mycel-config-'));
     const passwordFile = join(dir, 'nats-password');
@@ -102,5 +102,18 @@ describe('loadConfig', () => {
       'env MYCEL_KDS_NATS_URL: scheme must be one of nats:, tls:, got http:',
       'env MYCEL_KDS_REPLICAS: must be between 1 and 5, got 7',
     ]);
+  });
+
+  it('reads the zone-token settings and refuses them in the wrong mode or next to a password', () => {
+    const url = { MYCEL_KDS_NATS_URL: 'nats://a:4222' };
+    assert.equal(loadConfig({ env: { ...url, MYCEL_KDS_AUTH_DIR: '/etc/mycel/nats' }, flags: { mode: 'global' } }).kds.authDir, '/etc/mycel/nats');
+    assert.equal(loadConfig({ env: url, flags: { mode: 'zone', zone: 'east', 'kds.zoneTokenFile': '/z.creds' } }).kds.zoneTokenFile, '/z.creds');
+    assert.deepEqual(fields(() => loadConfig({ env: { ...url, MYCEL_KDS_AUTH_DIR: '/d' }, flags: { mode: 'zone', zone: 'east' } })), [
+      'kds.authDir: is a global control plane setting (zone-token mode); this one runs in zone mode',
+    ]);
+    assert.deepEqual(fields(() => loadConfig({ env: { ...url, MYCEL_KDS_ZONE_TOKEN_FILE: '/z.creds', MYCEL_KDS_NATS_PASSWORD: 'p' }, flags: { mode: 'zone', zone: 'east' } })), [
+      'kds.zoneTokenFile: zone-token mode authenticates with NATS creds: do not also set kds.natsPassword or kds.natsPasswordFile',
+    ]);
+    assert.deepEqual(fields(() => loadConfig({ flags: { 'kds.zoneTokenFile': '/z.creds' } })), ['kds.zoneTokenFile: is a zone setting; this control plane runs in standalone mode']);
   });
 });

@@ -67,6 +67,14 @@ export interface ControlPlaneConfig {
     readonly zoneOfflineAfter: string;
     /** JetStream replicas of the bucket this control plane creates (1 on one server, 3 on a cluster). */
     readonly replicas: number;
+    /**
+     * Global, zone-token mode: directory written by `mycel-global-cp nats-init` (operator and account
+     * signing keys, `global.creds`, `system.creds`); global connects with `global.creds` and issues
+     * zone tokens. Empty: password mode.
+     */
+    readonly authDir: string;
+    /** Zone, zone-token mode: file holding the zone token (NATS creds issued by global); exclusive with a password. */
+    readonly zoneTokenFile: string;
   };
 }
 
@@ -114,6 +122,8 @@ export const SETTINGS: readonly Setting[] = [
   { path: 'kds.heartbeatInterval', env: 'MYCEL_KDS_HEARTBEAT_INTERVAL', kind: { t: 'duration', minMs: 100, maxMs: 600_000 }, description: 'zone heartbeat period' },
   { path: 'kds.zoneOfflineAfter', env: 'MYCEL_KDS_ZONE_OFFLINE_AFTER', kind: { t: 'duration', minMs: 100 }, description: 'global: a zone without heartbeat this long is offline' },
   { path: 'kds.replicas', env: 'MYCEL_KDS_REPLICAS', kind: { t: 'int', min: 1, max: 5 }, description: 'JetStream replicas of the buckets this control plane creates' },
+  { path: 'kds.authDir', env: 'MYCEL_KDS_AUTH_DIR', kind: { t: 'string', allowEmpty: true }, description: 'global: zone-token mode, the directory written by nats-init (keys and creds)' },
+  { path: 'kds.zoneTokenFile', env: 'MYCEL_KDS_ZONE_TOKEN_FILE', kind: { t: 'string', allowEmpty: true }, description: 'zone: zone-token mode, the file holding the zone token (NATS creds)' },
 ];
 
 /** The embedded defaults: standalone, memory store, API on 0.0.0.0:5681, dataplane server on 0.0.0.0:5678. */
@@ -128,7 +138,7 @@ export function defaultConfig(): ControlPlaneConfig {
     defaults: { skipMeshCreation: false },
     dpServer: { address: '0.0.0.0', port: 5678, advertisedAddress: '127.0.0.1' },
     xds: { debounce: '10ms' },
-    kds: { natsUrl: '', natsUser: '', natsPassword: '', natsPasswordFile: '', heartbeatInterval: '10s', zoneOfflineAfter: '30s', replicas: 1 },
+    kds: { natsUrl: '', natsUser: '', natsPassword: '', natsPasswordFile: '', heartbeatInterval: '10s', zoneOfflineAfter: '30s', replicas: 1, authDir: '', zoneTokenFile: '' },
   };
 }
 
@@ -186,6 +196,13 @@ export function loadConfig(sources: ConfigSources): ControlPlaneConfig {
   if (result.mode === 'zone' && result.zone === '') violations.push({ field: 'zone', reason: 'is required in zone mode' });
   if (result.mode !== 'standalone' && result.kds.natsUrl === '') {
     violations.push({ field: 'kds.natsUrl', reason: `is required in ${result.mode} mode (MYCEL_KDS_NATS_URL or --kds-nats-url)` });
+  }
+  const hasPassword = result.kds.natsPassword !== '' || result.kds.natsPasswordFile !== '';
+  if (result.kds.authDir !== '' && result.mode !== 'global') violations.push({ field: 'kds.authDir', reason: `is a global control plane setting (zone-token mode); this one runs in ${result.mode} mode` });
+  if (result.kds.zoneTokenFile !== '' && result.mode !== 'zone') violations.push({ field: 'kds.zoneTokenFile', reason: `is a zone setting; this control plane runs in ${result.mode} mode` });
+  for (const field of ['authDir', 'zoneTokenFile'] as const) {
+    if (result.kds[field] !== '' && hasPassword) violations.push({ field: `kds.${field}`, reason: 'zone-token mode authenticates with NATS creds: do not also set kds.natsPassword or kds.natsPasswordFile' });
+    if (result.kds[field] !== '' && result.kds.natsUser !== '') violations.push({ field: `kds.${field}`, reason: 'zone-token mode takes the NATS user from the creds: do not also set kds.natsUser' });
   }
   if (violations.length > 0) {
     throw new ValidationError(

@@ -8,12 +8,18 @@ import { CHANGE_KINDS, runFanout } from './scenarios/fanout.scenario';
 import type { ChangeKind } from './scenarios/fanout.scenario';
 import { runGeneration } from './scenarios/generation.scenario';
 import { KDS_DEFAULTS, runKds } from './scenarios/kds.scenario';
+import { SCALE_DEFAULTS, runScale } from './scenarios/scale.scenario';
 
 // Mycel benchmarks. Build first (`npm run build`), then `npm run bench` or
 // `node bench/dist/main.js --scenario all`. Results go to bench/results/<date>.json and latest.md.
 
+/** Every scenario, in the order they run and appear in the report. */
+const SCENARIOS = ['generation', 'fanout', 'convergence', 'scale', 'storm', 'kds', 'certificates'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
 const USAGE = `usage: node bench/dist/main.js [options]
-  --scenario generation|fanout|kds|all   what to run (default all)
+  --scenario LIST                    comma-separated: generation, fanout, convergence, scale, storm, kds,
+                                     certificates, or all (default all)
   --services N                       services in the mesh (default 100)
   --dataplanes N                     fanout: connected dataplanes (default 1000)
   --changes N                        measured changes per kind (default 20)
@@ -23,6 +29,9 @@ const USAGE = `usage: node bench/dist/main.js [options]
   --channels own|shared              fanout: own HTTP/2 connection per dataplane (default) or shared
   --streams-per-channel N            with --channels shared (default 50)
   --gap-ms N                         fanout: pause after each round (default 1500)
+  --scale-steps N,N,…                scale: connected dataplanes after each step (default 1000,5000,10000)
+  --scale-workers N                  scale: worker processes hosting the dataplanes (default 4)
+  --scale-hold-ms N                  scale: idle observation per step (default 5000)
   --kds-duration S                   kds: seconds of writes at global (default 60)
   --kds-rate N                       kds: writes per second at global (default 200)
   --kds-zones N                      kds: zones, spread over 2 worker processes (default 10)
@@ -54,6 +63,9 @@ async function main(): Promise<void> {
       'gap-ms': { type: 'string' },
       'cpu-prof-dir': { type: 'string' },
       'heap-snapshot-dir': { type: 'string' },
+      'scale-steps': { type: 'string' },
+      'scale-workers': { type: 'string' },
+      'scale-hold-ms': { type: 'string' },
       'kds-duration': { type: 'string' },
       'kds-rate': { type: 'string' },
       'kds-zones': { type: 'string' },
@@ -70,7 +82,9 @@ async function main(): Promise<void> {
     return;
   }
   const scenario = values.scenario;
-  if (!['generation', 'fanout', 'kds', 'all'].includes(scenario)) throw new Error(`--scenario must be generation, fanout, kds or all, got ${scenario}`);
+  const selected = new Set(scenario === 'all' ? SCENARIOS : scenario.split(',').map((x) => x.trim()));
+  for (const x of selected) if (!(SCENARIOS as readonly string[]).includes(x)) throw new Error(`--scenario takes a comma-separated list of ${SCENARIOS.join(', ')}, or all; got ${x}`);
+  const runs = (name: Scenario): boolean => selected.has(name);
   if (values.protocol !== 'sotw' && values.protocol !== 'delta') throw new Error(`--protocol must be sotw or delta, got ${values.protocol}`);
   if (values.channels !== 'own' && values.channels !== 'shared') throw new Error(`--channels must be own or shared, got ${values.channels}`);
   const kinds = (values.kinds ?? CHANGE_KINDS.join(',')).split(',').map((k) => k.trim());
@@ -84,6 +98,10 @@ async function main(): Promise<void> {
   const kdsRate = positive('kds-rate', values['kds-rate'], KDS_DEFAULTS.rate);
   const kdsZones = positive('kds-zones', values['kds-zones'], KDS_DEFAULTS.zones);
   const kdsOfflineChanges = positive('kds-offline-changes', values['kds-offline-changes'], KDS_DEFAULTS.offlineChanges);
+  const scaleSteps = (values['scale-steps'] ?? SCALE_DEFAULTS.steps.join(',')).split(',').map((x) => positive('scale-steps', x.trim(), 0));
+  for (let i = 1; i < scaleSteps.length; i++) if ((scaleSteps[i] as number) <= (scaleSteps[i - 1] as number)) throw new Error('--scale-steps must ascend');
+  const scaleWorkers = positive('scale-workers', values['scale-workers'], SCALE_DEFAULTS.workers);
+  const scaleHoldMs = positive('scale-hold-ms', values['scale-hold-ms'], SCALE_DEFAULTS.holdMs);
   const gapMs = values['gap-ms'] === undefined ? 1500 : Number(values['gap-ms']);
   const log = (line: string): void => {
     process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
@@ -95,12 +113,12 @@ async function main(): Promise<void> {
   if (loadAtStart > 0.5) log(`warning: 1-minute load average is ${loadAtStart.toFixed(2)}; other work on this machine will skew the figures`);
   const figures: Figure[] = [];
   const details: Record<string, unknown> = {};
-  if (scenario === 'generation' || scenario === 'all') {
+  if (runs('generation')) {
     const result = await runGeneration({ services, dataplanesPerService: 2, outbounds: 5, proxylessClients: 20, warmPasses: 5, changes, log });
     figures.push(...result.figures);
     details['generation'] = result.details;
   }
-  if (scenario === 'fanout' || scenario === 'all') {
+  if (runs('fanout')) {
     const result = await runFanout({
       dataplanes,
       services,
@@ -121,7 +139,24 @@ async function main(): Promise<void> {
     figures.push(...result.figures);
     details['fanout'] = result.details;
   }
-  if (scenario === 'kds' || scenario === 'all') {
+  if (runs('scale')) {
+    const result = await runScale({
+      steps: scaleSteps,
+      services,
+      outbounds: 5,
+      protocol: values.protocol,
+      channels: { mode: values.channels, streamsPerChannel },
+      workers: scaleWorkers,
+      connectConcurrency: 100,
+      holdMs: scaleHoldMs,
+      ...(values['cpu-prof-dir'] !== undefined ? { cpuProfDir: values['cpu-prof-dir'] } : {}),
+      logLevel: values['log-level'],
+      log,
+    });
+    figures.push(...result.figures);
+    details['scale'] = result.details;
+  }
+  if (runs('kds')) {
     const result = await runKds({
       ...KDS_DEFAULTS,
       durationS: kdsDuration,
@@ -158,7 +193,8 @@ async function main(): Promise<void> {
       workers,
       channels: values.channels,
       ...(values.channels === 'shared' ? { 'streams-per-channel': streamsPerChannel } : {}),
-      ...(scenario === 'kds' || scenario === 'all' ? { 'kds-duration': kdsDuration, 'kds-rate': kdsRate, 'kds-zones': kdsZones, 'kds-offline-changes': kdsOfflineChanges } : {}),
+      ...(runs('scale') ? { 'scale-steps': scaleSteps.join(','), 'scale-workers': scaleWorkers, 'scale-hold-ms': scaleHoldMs } : {}),
+      ...(runs('kds') ? { 'kds-duration': kdsDuration, 'kds-rate': kdsRate, 'kds-zones': kdsZones, 'kds-offline-changes': kdsOfflineChanges } : {}),
     },
     figures,
     details,

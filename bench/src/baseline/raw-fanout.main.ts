@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { procStatusKiB } from '../support/proc-status';
 import { serveRpc } from '../support/child-rpc';
 import { monotonicMs } from '../support/monotonic-clock';
@@ -7,6 +8,9 @@ import { RawFanoutServer } from './raw-fanout.server';
 // The raw fan-out baseline server in a process of its own, like the control plane it stands for.
 
 const server = new RawFanoutServer();
+// The same monitor zone-cp exports as mycel_event_loop_delay_seconds, read and reset per call.
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 
 serveRpc(
   {
@@ -14,9 +18,19 @@ serveRpc(
       server.load(chunk);
       return {};
     },
-    start: async () => ({ port: await server.start() }),
+    start: async (args: { port?: number }) => ({ port: await server.start(args.port) }),
+    eventLoopDelay: () => {
+      // As zone-cp's gauge: the 10 ms sampling period is not delay.
+      const ms = (ns: number): number => Math.max(0, ns - 10e6) / 1e6;
+      const delay = { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) };
+      loopDelay.reset();
+      return delay;
+    },
     push: (args: { slot: string }) => server.push(args.slot, monotonicMs),
     status: () => ({ streams: server.streamCount, rssKiB: procStatusKiB('self') }),
   },
-  () => server.stop(),
+  () => {
+    loopDelay.disable();
+    return server.stop();
+  },
 );

@@ -71,15 +71,15 @@ export class RawFanoutServer {
     }
   }
 
-  /** Starts serving on 127.0.0.1; resolves with the port. */
-  async start(): Promise<number> {
+  /** Starts serving on 127.0.0.1:`port` (a free port by default); resolves with the port. */
+  async start(port = 0): Promise<number> {
     const definition = adsServiceDefinition();
     this.server.addService(definition, {
       StreamAggregatedResources: (call: grpc.ServerDuplexStream<Message, Message>) => this.accept(call),
       DeltaAggregatedResources: (call: grpc.ServerDuplexStream<Message, Message>) => this.accept(call),
     });
     this.port = await new Promise<number>((resolve, reject) =>
-      this.server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
+      this.server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
     );
     return this.port;
   }

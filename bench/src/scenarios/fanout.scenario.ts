@@ -1,23 +1,22 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ChildRpc } from '../support/child-rpc';
-import { BENCH_MESH, HUB_SERVICE, INBOUND_PORT, benchMesh, dataplaneBody, envoyDataplane } from '../mesh/bench-mesh';
+import { RawFanout } from '../baseline/raw-fanout';
+import { benchMesh } from '../mesh/bench-mesh';
 import type { BenchDataplane } from '../mesh/bench-mesh';
+import { moveHubEndpoint, putMeshTimeout, registerMesh, roundValue } from '../mesh/mesh-setup';
 import type { Figure } from '../report/bench-report';
 import { summarize } from '../report/percentiles';
 import type { Summary } from '../report/percentiles';
 import type { AdsProtocol } from '../sim/ads-sim-client';
 import { roundSlot } from '../sim/replay';
-import type { ChannelLayout, SimSpec } from '../sim/sim-fleet';
+import type { ChannelLayout } from '../sim/sim-fleet';
 import { SimWorkers } from '../sim/sim-workers';
 import type { FleetRoundResult } from '../sim/sim-workers';
-import type { PushResult } from '../baseline/raw-fanout.server';
-import { mapConcurrent } from '../support/concurrency';
 import { monotonicMs, sleep } from '../support/monotonic-clock';
-import { procCpuMs, procStatusKiB } from '../support/proc-status';
-import { heapUsedBytes, metricSum, startZoneCp } from '../support/zone-cp-process';
-import type { ApiClient, ZoneCpProcess } from '../support/zone-cp-process';
+import { procCpuMs, procStatusKiB, steadyRss } from '../support/proc-status';
+import { heapUsedBytes, metricSum, startZoneCp } from '../support/cp-process';
+import type { ApiClient, CpProcess } from '../support/cp-process';
 
 // Scenario `fanout`: the real zone-cp as a process, N simulated Envoys (in worker processes) on
 // their own HTTP/2 connections; memory per connected dataplane, and change → every dataplane ACKed
@@ -92,9 +91,6 @@ interface MemoryRecord {
   readonly heapPerDataplaneKiB?: number;
 }
 
-const TIMEOUT_POLICY = 'bench-timeouts';
-const REQUEST_TIMEOUTS = ['15s', '16s'] as const;
-
 /** Runs the scenario. */
 export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
   const { log } = options;
@@ -103,8 +99,8 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
   const dataplanes = mesh.dataplanes.slice(0, options.dataplanes);
   const workers = new SimWorkers(options.workers);
   const warmups = 2 + (options.changes % 2); // an even number of rounds in all ends every kind on its first value
-  let cp: ZoneCpProcess | undefined;
-  let raw: ChildRpc | undefined;
+  let cp: CpProcess | undefined;
+  let raw: RawFanout | undefined;
   try {
     // ---- ours ---------------------------------------------------------------------------------
     cp = await startZoneCp({
@@ -146,12 +142,12 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
         const api = cp.api;
         const metricsBefore = await api.metricsText();
         const cpuBefore = procCpuMs(cpPid);
-        const workerCpuBefore = workersCpuMs(workers);
+        const workerCpuBefore = workers.cpuMs();
         const t0 = monotonicMs();
         await applyChange(api, kind, r, mesh.hub);
         const result = await workers.round({ kind, t0, mode: r < warmups ? 'learn' : 'measure', round: r, quietMs: 500, timeoutMs: options.roundTimeoutMs });
         const cpuMs = procCpuMs(cpPid) - cpuBefore;
-        const workerCpuMs = workersCpuMs(workers) - workerCpuBefore;
+        const workerCpuMs = workers.cpuMs() - workerCpuBefore;
         const metricsAfter = await api.metricsText();
         const regenerated = metricSum(metricsAfter, 'mycel_xds_generations_total', { outcome: 'ok' }) - metricSum(metricsBefore, 'mycel_xds_generations_total', { outcome: 'ok' });
         const generationMs = (metricSum(metricsAfter, 'mycel_xds_generation_duration_seconds_sum') - metricSum(metricsBefore, 'mycel_xds_generation_duration_seconds_sum')) * 1000;
@@ -171,9 +167,8 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
     if (exitCode !== 0) log(`fanout: zone-cp exited with ${String(exitCode)}`);
 
     // ---- baseline -----------------------------------------------------------------------------
-    raw = new ChildRpc(join(__dirname, '..', 'baseline', 'raw-fanout.main.js'));
-    for (const chunk of chunks) await raw.call('load', chunk);
-    const { port } = await raw.call<{ port: number }>('start');
+    raw = await RawFanout.start(chunks);
+    const port = raw.port;
     await sleep(1000);
     const rawIdle = await steadyRss(raw.pid);
     const rawConnect = await workers.connect(
@@ -189,14 +184,14 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
     for (const kind of options.kinds) {
       const records: RoundRecord[] = [];
       for (let r = 0; r < warmups + options.changes; r++) {
-        const workerCpuBefore = workersCpuMs(workers);
+        const workerCpuBefore = workers.cpuMs();
         const t0 = monotonicMs();
         const rawServer = raw;
         const [push, result] = await Promise.all([
-          rawServer.call<PushResult>('push', { slot: roundSlot(kind, r) }),
+          rawServer.push(roundSlot(kind, r)),
           workers.round({ kind, t0, mode: 'measure', round: r, quietMs: 0, timeoutMs: options.roundTimeoutMs }),
         ]);
-        records.push({ ...roundRecord(r, r < warmups, result, workersCpuMs(workers) - workerCpuBefore), serverMs: push.ackedAt - push.startedAt, bytes: push.bytes });
+        records.push({ ...roundRecord(r, r < warmups, result, workers.cpuMs() - workerCpuBefore), serverMs: push.ackedAt - push.startedAt, bytes: push.bytes });
         log(`fanout: baseline ${kind} round ${r}${r < warmups ? ' (warm-up)' : ''}: all ACKed in ${Math.max(...result.latencies).toFixed(1)} ms (server: ${(push.ackedAt - push.startedAt).toFixed(1)} ms, ${push.responses} responses, ${(push.bytes / 1024).toFixed(0)} KiB)`);
         await sleep(Math.min(options.gapMs, 200));
       }
@@ -234,50 +229,10 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
   }
 }
 
-/**
- * Registers the hub's instances and every dataplane through the REST API (32 requests in flight),
- * a mesh-wide MeshTimeout at its first value, and one dataplane token per service (bound by the
- * `mycel.io/service` tag). Returns what the simulated dataplanes need.
- */
-async function registerMesh(api: ApiClient, dataplanes: readonly BenchDataplane[], hub: readonly BenchDataplane[]): Promise<SimSpec[]> {
-  await mapConcurrent([...hub, ...dataplanes], 32, (dp) => api.put(`/meshes/${BENCH_MESH}/dataplanes/${dp.name}`, dataplaneBody(dp)));
-  await api.put(`/meshes/${BENCH_MESH}/meshtimeouts/${TIMEOUT_POLICY}`, meshTimeout(REQUEST_TIMEOUTS[0]));
-  const services = [...new Set(dataplanes.map((dp) => dp.service))];
-  const tokens = new Map<string, string>();
-  await mapConcurrent(services, 16, async (service) => {
-    const res = await api.post('/tokens/dataplane', { mesh: BENCH_MESH, tags: { 'mycel.io/service': service }, validFor: '24h' });
-    tokens.set(service, (JSON.parse(res.text) as { token: string }).token);
-  });
-  return dataplanes.map((dp) => ({ mesh: BENCH_MESH, name: dp.name, token: tokens.get(dp.service) as string }));
-}
-
-function meshTimeout(requestTimeout: string): Record<string, unknown> {
-  return {
-    type: 'MeshTimeout',
-    mesh: BENCH_MESH,
-    name: TIMEOUT_POLICY,
-    labels: {},
-    spec: { targetRef: { kind: 'Mesh' }, to: [{ targetRef: { kind: 'Mesh' }, default: { http: { requestTimeout } } }] },
-  };
-}
-
-/**
- * Round `r` of `kind`: even rounds move to the second value, odd rounds back to the first, so
- * rounds of equal parity produce equal bytes. `endpoints` moves the inbound port of the hub's
- * first instance (every dataplane's hub ClusterLoadAssignment changes); `policy` changes the
- * request timeout of the mesh-wide MeshTimeout (every dataplane's outbound routes change).
- */
+/** Makes round `r`'s change of `kind` (see {@link moveHubEndpoint}, {@link putMeshTimeout}). */
 async function applyChange(api: ApiClient, kind: ChangeKind, r: number, hub: readonly BenchDataplane[]): Promise<void> {
-  const second = r % 2 === 0;
-  if (kind === 'endpoints') {
-    const first = hub[0];
-    if (!first) throw new Error('the mesh has no hub');
-    const address = first.spec.networking.address;
-    const moved = envoyDataplane(first.name, HUB_SERVICE, 'http', address, [], second ? INBOUND_PORT + 2 : INBOUND_PORT);
-    await api.put(`/meshes/${BENCH_MESH}/dataplanes/${first.name}`, dataplaneBody(moved));
-  } else {
-    await api.put(`/meshes/${BENCH_MESH}/meshtimeouts/${TIMEOUT_POLICY}`, meshTimeout(REQUEST_TIMEOUTS[second ? 1 : 0]));
-  }
+  if (kind === 'endpoints') await moveHubEndpoint(api, r, hub);
+  else await putMeshTimeout(api, roundValue(r));
 }
 
 function roundRecord(round: number, warmup: boolean, result: FleetRoundResult, workerCpuMs: number): RoundRecord {
@@ -290,21 +245,6 @@ function roundRecord(round: number, warmup: boolean, result: FleetRoundResult, w
     missing: result.missing,
     responses: result.responses,
   };
-}
-
-/** CPU used so far by every worker process, in ms. */
-function workersCpuMs(workers: SimWorkers): number {
-  return workers.pids.reduce((sum, pid) => sum + procCpuMs(pid), 0);
-}
-
-/** RSS of `pid` in KiB: the median of 5 readings 300 ms apart (GC makes single readings jumpy). */
-async function steadyRss(pid: number): Promise<number> {
-  const readings: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    readings.push(procStatusKiB(pid));
-    await sleep(300);
-  }
-  return summarize(readings).p50;
 }
 
 function fanoutFigures(

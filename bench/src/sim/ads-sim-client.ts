@@ -75,6 +75,10 @@ export abstract class SimDataplane {
   readonly captured: CapturedResponse[] = [];
   /** The stream's final status, once it ended. */
   ended: grpc.StatusObject | undefined;
+  /** When {@link start} opened the stream (clock ms); 0 before. */
+  startedAt = 0;
+  /** True once the dataplane was {@link synced} at least once. */
+  everSynced = false;
   protected readonly clock: () => number;
   /** Names followed per type (ClusterLoadAssignments, RouteConfigurations), sorted. */
   protected readonly followed = new Map<string, readonly string[]>();
@@ -96,6 +100,7 @@ export abstract class SimDataplane {
   /** Opens the stream and sends the wildcard Cluster and Listener requests. */
   start(): void {
     if (this.call) throw new Error(`${this.nodeId}: already started`);
+    this.startedAt = this.clock();
     const definition = adsServiceDefinition()[this.method];
     if (!definition) throw new Error(`ADS method ${this.method} missing`);
     const metadata = new grpc.Metadata();
@@ -183,6 +188,7 @@ export abstract class SimDataplane {
     progress.lastNonce = response.nonce;
     progress.lastVersion = 'version_info' in response ? response.version_info : response.system_version_info;
     this.handle(response, progress);
+    if (!this.everSynced && this.synced) this.everSynced = true;
     this.options.onActivity?.(this);
   }
 

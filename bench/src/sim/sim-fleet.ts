@@ -30,6 +30,35 @@ export interface ConnectOptions {
   readonly capture: boolean;
   /** Give up on dataplanes not synced after this long. */
   readonly timeoutMs: number;
+  /** Reopen a stream that ended, as Envoy does; absent: an ended stream stays ended. */
+  readonly reconnect?: ReconnectBackoff;
+}
+
+/** Envoy's xDS retry backoff: jittered exponential from `initialMs` (500) up to `maxMs` (30,000). */
+export interface ReconnectBackoff {
+  readonly initialMs: number;
+  readonly maxMs: number;
+}
+
+/** Options of {@link SimFleet.awaitResync}. */
+export interface ResyncOptions {
+  /** When the server went away (monotonic ms): only streams opened after it count. */
+  readonly since: number;
+  readonly timeoutMs: number;
+}
+
+/** What {@link SimFleet.awaitResync} observed. */
+export interface ResyncResult {
+  /** Per dataplane back: `since` → synced again, in ms. */
+  readonly latencies: number[];
+  /** Dataplanes not back before the timeout. */
+  readonly missing: number;
+  /** Dataplanes back on exactly the versions they held before. */
+  readonly sameVersions: number;
+  /** Dataplanes back on other versions (the configuration changed, or versions are not stable across restarts). */
+  readonly otherVersions: number;
+  /** Streams reopened meanwhile (each failed attempt counts). */
+  readonly attempts: number;
 }
 
 /** What {@link SimFleet.connect} observed. */
@@ -71,6 +100,18 @@ export interface RoundResult {
   readonly responses: number;
 }
 
+/** Type URL → version of every type `dp` has received. */
+function versionsOf(dp: SimDataplane): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of dp.progress.values()) if (p.responses > 0) out[p.typeUrl] = p.lastVersion;
+  return out;
+}
+
+function sameRecord(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
+
 /**
  * Expected types per change kind and dataplane name. Module-level on purpose: they are learnt
  * against the control plane and then reused, in the same worker, by the fleet that measures the
@@ -85,12 +126,27 @@ export class SimFleet {
   private readonly replay = new Map<string, { initial: ReplayResponse[]; rounds: Record<string, ReplayResponse[]> }>();
   private readonly builder = new ReplayBuilder();
   private activity: ((dp: SimDataplane) => void) | undefined;
+  private ending: ((dp: SimDataplane, status: grpc.StatusObject) => void) | undefined;
   private lastArrival = 0;
   private capture = false;
+  private options: ConnectOptions | undefined;
+  /** With shared channels: the channel being filled and its streams. */
+  private shared: grpc.Client | undefined;
+  private onShared = 0;
+  private closed = false;
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  /** Streams reopened after one ended. */
+  private attempts = 0;
+  /** Per dataplane name: type URL → version, as {@link recordVersions} saw them. */
+  private readonly versions = new Map<string, Record<string, string>>();
 
-  /** Connects every spec and resolves once all are synced (or failed, or timed out). */
+  /**
+   * Connects every spec and resolves once all are synced (or failed, or timed out). With
+   * `options.append` the dataplanes connected before stay; otherwise the fleet must be new.
+   */
   connect(specs: readonly SimSpec[], options: ConnectOptions): Promise<ConnectResult> {
     this.capture = options.capture;
+    this.options = options;
     const endings: Record<string, number> = {};
     const startedAt = new Map<SimDataplane, number>();
     const perDataplaneMs: number[] = [];
@@ -98,14 +154,13 @@ export class SimFleet {
     let inFlight = 0;
     let synced = 0;
     let failed = 0;
-    let channel: grpc.Client | undefined;
-    let onChannel = 0;
     const t0 = monotonicMs();
     let lastSync = t0;
     return new Promise<ConnectResult>((resolve) => {
       const finish = (): void => {
         clearTimeout(timer);
         this.activity = undefined;
+        this.ending = undefined;
         resolve({ synced, failed, durationMs: lastSync - t0, perDataplaneMs, endings });
       };
       const settle = (dp: SimDataplane, ok: boolean): void => {
@@ -122,34 +177,17 @@ export class SimFleet {
         launch();
         if (synced + failed === specs.length) finish();
       };
+      this.activity = (d) => {
+        if (startedAt.has(d) && d.synced) settle(d, true);
+      };
+      this.ending = (d, status) => {
+        const key = `${status.code}: ${status.details}`;
+        endings[key] = (endings[key] ?? 0) + 1;
+        settle(d, false);
+      };
       const launch = (): void => {
         while (inFlight < options.concurrency && next < specs.length) {
-          const spec = specs[next++] as SimSpec;
-          if (options.channels.mode === 'own') channel = simChannel(options.address, true);
-          else if (!channel || onChannel >= options.channels.streamsPerChannel) {
-            channel = simChannel(options.address, false);
-            onChannel = 0;
-          }
-          if (options.channels.mode === 'own' || onChannel === 0) this.channels.push(channel);
-          onChannel++;
-          const dp = simDataplane(options.protocol, {
-            channel,
-            mesh: spec.mesh,
-            name: spec.name,
-            ...(spec.token !== undefined ? { token: spec.token } : {}),
-            capture: options.capture,
-            onActivity: (d) => {
-              this.lastArrival = monotonicMs();
-              if (startedAt.has(d) && d.synced) settle(d, true);
-              this.activity?.(d);
-            },
-            onEnd: (d, status) => {
-              const key = `${status.code}: ${status.details}`;
-              endings[key] = (endings[key] ?? 0) + 1;
-              settle(d, false);
-            },
-          });
-          this.dataplanes.push(dp);
+          const dp = this.openDataplane(specs[next++] as SimSpec);
           inFlight++;
           startedAt.set(dp, monotonicMs());
           dp.start();
@@ -166,6 +204,51 @@ export class SimFleet {
     });
   }
 
+  /**
+   * Remembers every dataplane's current version of each type it holds: what {@link awaitResync}
+   * compares against after the control plane restarted.
+   */
+  recordVersions(): { dataplanes: number } {
+    this.versions.clear();
+    for (const dp of this.dataplanes) this.versions.set(dp.name, versionsOf(dp));
+    return { dataplanes: this.versions.size };
+  }
+
+  /**
+   * After the server went away at `since` (monotonic ms): waits until every dataplane of the fleet
+   * is back — a stream opened after `since` (reconnected with the Envoy-like backoff of
+   * {@link ConnectOptions.reconnect}) holds a response of every type it subscribes to — and reports
+   * when each got there and whether it holds the versions {@link recordVersions} remembered.
+   */
+  awaitResync(options: ResyncOptions): Promise<ResyncResult> {
+    const { since } = options;
+    const pending = new Set(this.dataplanes.map((dp) => dp.name));
+    const latencies: number[] = [];
+    let sameVersions = 0;
+    let otherVersions = 0;
+    return new Promise<ResyncResult>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.activity = undefined;
+        resolve({ latencies, missing: pending.size, sameVersions, otherVersions, attempts: this.attempts - attemptsBefore });
+      };
+      const attemptsBefore = this.attempts;
+      const check = (dp: SimDataplane): void => {
+        if (!pending.has(dp.name) || dp.startedAt < since || !dp.synced) return;
+        pending.delete(dp.name);
+        latencies.push(monotonicMs() - since);
+        const before = this.versions.get(dp.name);
+        const now = versionsOf(dp);
+        if (before !== undefined && sameRecord(before, now)) sameVersions++;
+        else otherVersions++;
+        if (pending.size === 0) done();
+      };
+      const timer = setTimeout(done, options.timeoutMs);
+      this.activity = check;
+      for (const dp of this.dataplanes) check(dp);
+      if (pending.size === 0) done();
+    });
+  }
   /** Waits for one round (see {@link RoundOptions}). */
   awaitRound(options: RoundOptions): Promise<RoundResult> {
     const { kind, t0 } = options;
@@ -239,12 +322,76 @@ export class SimFleet {
     return this.dataplanes.filter((dp) => !dp.ended).length;
   }
 
-  /** Ends every stream and closes every channel. */
+  /** Ends every stream and closes every channel; no dataplane reconnects after this. */
   close(): void {
+    this.closed = true;
+    for (const timer of this.retryTimers) clearTimeout(timer);
+    this.retryTimers.clear();
     for (const dp of this.dataplanes) dp.close();
     for (const channel of this.channels) channel.close();
     this.dataplanes.length = 0;
     this.channels.length = 0;
+  }
+
+  /** A new (not yet started) simulated dataplane for `spec`, on a channel as the layout says. */
+  private openDataplane(spec: SimSpec, attempt = 0): SimDataplane {
+    const options = this.options;
+    if (!options) throw new Error('open before connect');
+    let channel: grpc.Client;
+    if (options.channels.mode === 'own') {
+      channel = simChannel(options.address, true);
+      this.channels.push(channel);
+    } else {
+      if (!this.shared || this.onShared >= options.channels.streamsPerChannel) {
+        this.shared = simChannel(options.address, false);
+        this.channels.push(this.shared);
+        this.onShared = 0;
+      }
+      this.onShared++;
+      channel = this.shared;
+    }
+    const dp = simDataplane(options.protocol, {
+      channel,
+      mesh: spec.mesh,
+      name: spec.name,
+      ...(spec.token !== undefined ? { token: spec.token } : {}),
+      capture: options.capture,
+      onActivity: (d) => {
+        this.lastArrival = monotonicMs();
+        this.activity?.(d);
+      },
+      onEnd: (d, status) => {
+        this.ending?.(d, status);
+        if (options.reconnect !== undefined && !this.closed) this.scheduleReconnect(d, spec, channel, attempt, options.reconnect);
+      },
+    });
+    this.dataplanes.push(dp);
+    return dp;
+  }
+
+  /**
+   * Opens a new stream for `spec` after an Envoy-like backoff (jittered exponential: a uniform
+   * delay up to `initialMs · 2^attempt`, at most `maxMs`), on a new channel when each dataplane has
+   * its own (as Envoy opens a new connection), replacing the ended dataplane.
+   */
+  private scheduleReconnect(ended: SimDataplane, spec: SimSpec, channel: grpc.Client, attempt: number, backoff: ReconnectBackoff): void {
+    const ceiling = Math.min(backoff.maxMs, backoff.initialMs * 2 ** attempt);
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      if (this.closed) return;
+      const i = this.dataplanes.indexOf(ended);
+      if (i >= 0) this.dataplanes.splice(i, 1);
+      if (this.options?.channels.mode === 'own') {
+        channel.close();
+        const c = this.channels.indexOf(channel);
+        if (c >= 0) this.channels.splice(c, 1);
+      }
+      this.attempts++;
+      // A stream that synced resets the backoff, as Envoy's does after a successful connection.
+      const dp = this.openDataplane(spec, ended.everSynced ? 0 : attempt + 1);
+      dp.start();
+    }, Math.random() * ceiling);
+    this.retryTimers.add(timer);
   }
 
   private takeInitial(dp: SimDataplane): void {

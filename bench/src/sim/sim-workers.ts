@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { ChildRpc } from '../support/child-rpc';
+import { procCpuMs } from '../support/proc-status';
 import type { ReplayChunk } from './replay';
-import type { ConnectOptions, ConnectResult, RoundOptions, RoundResult, SimSpec } from './sim-fleet';
+import type { ConnectOptions, ConnectResult, ResyncOptions, ResyncResult, RoundOptions, RoundResult, SimSpec } from './sim-fleet';
 
 /** Path of the compiled worker entry point. */
 const WORKER_MAIN = join(__dirname, 'sim-worker.main.js');
@@ -34,15 +35,23 @@ export class SimWorkers {
     this.workers = Array.from({ length: Math.max(1, count) }, () => new ChildRpc(WORKER_MAIN));
   }
 
+  /** CPU used so far by every worker process, in ms. */
+  cpuMs(): number {
+    return this.pids.reduce((sum, pid) => sum + procCpuMs(pid), 0);
+  }
+
   /** Worker pids. */
   get pids(): number[] {
     return this.workers.map((w) => w.pid);
   }
 
-  /** Connects `specs` (dealt round-robin) and resolves once every worker's dataplanes are synced or failed. */
-  async connect(specs: readonly SimSpec[], options: ConnectOptions): Promise<FleetConnectResult> {
+  /**
+   * Connects `specs` (dealt round-robin) and resolves once every worker's dataplanes are synced or
+   * failed. `append`: keep the dataplanes connected before (else they are disconnected first).
+   */
+  async connect(specs: readonly SimSpec[], options: ConnectOptions, append = false): Promise<FleetConnectResult> {
     const parts = this.workers.map((_, w) => specs.filter((_s, i) => i % this.workers.length === w));
-    const results = await Promise.all(this.workers.map((worker, w) => worker.call<ConnectResult>('connect', { specs: parts[w], options })));
+    const results = await Promise.all(this.workers.map((worker, w) => worker.call<ConnectResult>('connect', { specs: parts[w], options, append })));
     const endings: Record<string, number> = {};
     for (const r of results) for (const [k, v] of Object.entries(r.endings)) endings[k] = (endings[k] ?? 0) + v;
     return {
@@ -61,6 +70,24 @@ export class SimWorkers {
       latencies: results.flatMap((r) => r.latencies),
       missing: results.reduce((a, r) => a + r.missing, 0),
       responses: results.reduce((a, r) => a + r.responses, 0),
+    };
+  }
+
+  /** Makes every worker remember its dataplanes' current versions (see SimFleet.recordVersions). */
+  async recordVersions(): Promise<number> {
+    const results = await Promise.all(this.workers.map((worker) => worker.call<{ dataplanes: number }>('recordVersions')));
+    return results.reduce((a, r) => a + r.dataplanes, 0);
+  }
+
+  /** Waits until every worker's dataplanes are back after the server went away (see SimFleet.awaitResync). */
+  async resync(options: ResyncOptions): Promise<ResyncResult> {
+    const results = await Promise.all(this.workers.map((worker) => worker.call<ResyncResult>('resync', options)));
+    return {
+      latencies: results.flatMap((r) => r.latencies),
+      missing: results.reduce((a, r) => a + r.missing, 0),
+      sameVersions: results.reduce((a, r) => a + r.sameVersions, 0),
+      otherVersions: results.reduce((a, r) => a + r.otherVersions, 0),
+      attempts: results.reduce((a, r) => a + r.attempts, 0),
     };
   }
 

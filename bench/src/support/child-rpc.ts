@@ -64,9 +64,17 @@ export class ChildRpc {
     });
   }
 
+  /** SIGKILL (kill -9); resolves once the child is gone. */
+  async kill9(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.kill('SIGKILL');
+    await exited;
+  }
+
   /** Asks the child to exit (op `exit`) and waits; kills it after `graceMs`. */
   async stop(graceMs = 5000): Promise<void> {
-    if (this.exitError || this.child.exitCode !== null) return;
+    if (this.exitError || this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
     const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
     this.call('exit').catch(() => undefined);

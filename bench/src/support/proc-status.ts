@@ -1,3 +1,5 @@
+import { summarize } from '../report/percentiles';
+import { sleep } from './monotonic-clock';
 import { readFileSync } from 'node:fs';
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ; 100 on every Linux Node supports). */
@@ -17,4 +19,14 @@ export function procCpuMs(pid: number | 'self'): number {
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
   return ((utime + stime) * 1000) / USER_HZ;
+}
+
+/** RSS of `pid` in KiB: the median of 5 readings 300 ms apart (GC makes single readings jumpy). */
+export async function steadyRss(pid: number): Promise<number> {
+  const readings: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    readings.push(procStatusKiB(pid));
+    await sleep(300);
+  }
+  return summarize(readings).p50;
 }

@@ -59,6 +59,8 @@ describe('runtime metrics', () => {
       const next = await scrape(metrics);
       const nextMax = sample(next, 'mycel_event_loop_delay_seconds', { stat: 'max' });
       assert.ok(nextMax !== undefined && nextMax < 0.1, `next window's max ${String(nextMax)} s`);
+      const nextMin = sample(next, 'mycel_event_loop_delay_seconds', { stat: 'min' });
+      assert.ok(nextMin !== undefined && nextMin < 0.005, `the 10 ms sampling period is not counted as delay (min ${String(nextMin)} s)`);
     } finally {
       await metrics.shutdown();
     }

@@ -22,13 +22,15 @@ export interface RuntimeMetrics {
  * - `mycel_event_loop_delay_seconds{stat="min|mean|p50|p90|p99|max"}` — event-loop delay from
  *   `perf_hooks.monitorEventLoopDelay`, over the window since the previous collection (each
  *   collection, i.e. each `/metrics` scrape, starts a new window; a window with no sample reports
- *   nothing). A delay is how late a timer of the monitor fired: how long the loop was busy.
+ *   nothing). A delay is how late the monitor's timer ran beyond its `resolutionMs` period (the
+ *   period itself is subtracted, so an idle loop reads ~0): how long the loop was busy elsewhere.
  * - `mycel_heap_used_bytes` / `mycel_heap_total_bytes` — V8 heap in use / reserved, at collection.
  *
  * The monitor samples every `resolutionMs` (10 ms by default) on a native timer; it costs next to nothing.
  */
 export function startRuntimeMetrics(meter: Meter, options: RuntimeMetricsOptions = {}): RuntimeMetrics {
-  const histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: options.resolutionMs ?? 10 });
+  const resolutionNs = (options.resolutionMs ?? 10) * 1e6;
+  const histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: resolutionNs / 1e6 });
   histogram.enable();
   const delay = meter.createObservableGauge('mycel.event_loop.delay.seconds', {
     description: 'Event-loop delay (perf_hooks.monitorEventLoopDelay) over the window since the previous collection',
@@ -47,7 +49,9 @@ export function startRuntimeMetrics(meter: Meter, options: RuntimeMetricsOptions
         p99: histogram.percentile(99),
         max: histogram.max,
       };
-      for (const stat of EVENT_LOOP_DELAY_STATS) result.observe(values[stat] / 1e9, { stat });
+      // The monitor records the time between its timer's runs, resolution included: an idle loop
+      // reads ~10 ms. Report how late the timer ran, as the metric's name says.
+      for (const stat of EVENT_LOOP_DELAY_STATS) result.observe(Math.max(0, values[stat] - resolutionNs) / 1e9, { stat });
     }
     histogram.reset();
   };

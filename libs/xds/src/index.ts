@@ -48,7 +48,7 @@ export {
   statPrefix,
 } from './naming';
 // Generation.
-export type { Proxy, ProxyKind, Endpoint, MeshContext, ResolvedInbound, OutboundDestination } from './generate/proxy';
+export type { Proxy, ProxyKind, Endpoint, MeshContext, MeshContextOptions, LoadAssignmentInput, LoadAssignmentInputs, ResolvedInbound, OutboundDestination } from './generate/proxy';
 export {
   buildMeshContext,
   SharedResources,
@@ -72,6 +72,7 @@ export { checkConsistency, assertConsistent, SnapshotInconsistencyError } from '
 export { inboundGenerator } from './generate/inbound.generator';
 export { outboundGenerator } from './generate/outbound.generator';
 export { endpointsGenerator, clusterLoadAssignment, LOCAL_PRIORITY, DEFAULT_LOCALITY_WEIGHT } from './generate/endpoints.generator';
+export { patchLoadAssignments } from './generate/endpoints-patch';
 export { adminGenerator, ENVOY_ADMIN_ADDRESS } from './generate/admin.generator';
 export { proxylessGenerator } from './generate/proxyless.generator';
 export {
@@ -85,6 +86,9 @@ export {
   upstreamProtocolOptions,
   staticCluster,
   edsCluster,
+  sharedEdsCluster,
+  sharedProxylessCluster,
+  memoKey,
   CONNECT_TIMEOUT_SECONDS,
 } from './generate/envoy-messages';
 export type { GenerateOptions } from './generate/generate';

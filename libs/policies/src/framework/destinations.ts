@@ -3,15 +3,15 @@ import { Labels } from '@mycel/core';
 import type { MeshContext, Proxy, ResourceSet } from '@mycel/xds';
 import {
   TypeUrl,
-  adsConfigSource,
   clusterLoadAssignment,
-  edsCluster,
   isHttpProtocol,
   outboundDestinations,
   outboundListenerName,
   outboundRouteConfigName,
   proxylessListenerName,
   serviceClusterName,
+  sharedEdsCluster,
+  sharedProxylessCluster,
   subsetClusterName,
   subsetTags,
 } from '@mycel/xds';
@@ -81,9 +81,7 @@ export class ProxyDestinations {
     if (!this.set.has(TypeUrl.cluster, name)) {
       // Same shape as the proxyless generator's clusters: gRPC ignores connect_timeout and protocol options.
       const cluster: JsonObject =
-        this.proxy.kind === 'grpc'
-          ? { name, type: 'EDS', eds_cluster_config: { eds_config: adsConfigSource() } }
-          : edsCluster(name, this.ctx.protocols.get(service) ?? 'tcp');
+        this.proxy.kind === 'grpc' ? sharedProxylessCluster(this.ctx, name) : sharedEdsCluster(this.ctx, name, this.ctx.protocols.get(service) ?? 'tcp');
       this.set.add(TypeUrl.cluster, cluster);
     }
     if (!this.set.has(TypeUrl.endpoint, name)) this.set.add(TypeUrl.endpoint, clusterLoadAssignment(this.ctx, name, service, tags));

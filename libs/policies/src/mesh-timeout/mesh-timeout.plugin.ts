@@ -1,4 +1,5 @@
 import type { JsonObject } from '@mycel/core';
+import { canonicalJson } from '@mycel/core';
 import type { MeshContext, Proxy, ResourceSet } from '@mycel/xds';
 import { TypeUrl, inboundListenerName, localClusterName, resolvedInbounds } from '@mycel/xds';
 import type { ProxyDestinations } from '../framework/destinations';
@@ -12,37 +13,59 @@ import type { MeshTimeoutConf, MeshTimeoutSpec } from './mesh-timeout.type';
 import { MeshTimeoutType } from './mesh-timeout.type';
 import { configureProxylessRouteTimeouts, configureRouteTimeouts } from './route.configurer';
 
+// Rules are computed per dataplane, but one dataplane looks up the same conf object many times.
+const confKeys = new WeakMap<object, string>();
+
+/**
+ * The edit key of a conf (its canonical JSON): configurers are pure functions of the resource and
+ * the conf, so proxies making the same edit to the same shared resource share its result
+ * (`ResourceSet.editShared`) and it is built and encoded once.
+ */
+function confKey(conf: MeshTimeoutConf): string {
+  let key = confKeys.get(conf);
+  if (key === undefined) {
+    key = canonicalJson(conf as JsonObject);
+    confKeys.set(conf, key);
+  }
+  return key;
+}
+
 function applyEnvoy(set: ResourceSet, proxy: Proxy, ctx: MeshContext, rules: PolicyTypeRules, destinations: ProxyDestinations): void {
   const routeConfigsDone = new Set<string>();
   for (const outbound of destinations.outbounds) {
     const rule = toRuleFor(rules, outbound.service);
     if (rule === undefined) continue;
     const conf = rule.conf as MeshTimeoutConf;
-    configureListenerTimeouts(set.edit(TypeUrl.listener, outbound.listener), 'outbound', conf);
+    const key = confKey(conf);
+    set.editShared(TypeUrl.listener, outbound.listener, `outbound-listener\n${key}`, (m) => configureListenerTimeouts(m, 'outbound', conf));
     const rc = outbound.routeConfig;
     if (rc !== undefined && !routeConfigsDone.has(rc) && set.has(TypeUrl.route, rc)) {
       routeConfigsDone.add(rc);
-      configureRouteTimeouts(set.edit(TypeUrl.route, rc), conf);
+      set.editShared(TypeUrl.route, rc, `route\n${key}`, (m) => configureRouteTimeouts(m, conf));
     }
   }
   // Every service cluster, including subsets and other services that routes added, by the rule of its own service.
   for (const cluster of destinations.clusters()) {
     const rule = toRuleFor(rules, cluster.service);
     if (rule === undefined || !set.has(TypeUrl.cluster, cluster.name)) continue;
-    configureClusterTimeouts(set.edit(TypeUrl.cluster, cluster.name), ctx.protocols.get(cluster.service) ?? 'tcp', rule.conf as MeshTimeoutConf);
+    const protocol = ctx.protocols.get(cluster.service) ?? 'tcp';
+    const conf = rule.conf as MeshTimeoutConf;
+    set.editShared(TypeUrl.cluster, cluster.name, `cluster\n${protocol}\n${confKey(conf)}`, (m) => configureClusterTimeouts(m, protocol, conf));
   }
   const localClustersDone = new Set<string>();
   for (const inbound of resolvedInbounds(proxy)) {
     const rule = fromRuleFor(rules, inboundRef(proxy.dataplane, inbound.inbound));
     if (rule === undefined) continue;
     const conf = rule.conf as MeshTimeoutConf;
+    const key = confKey(conf);
     const listener = inboundListenerName(inbound.bindAddress, inbound.port);
-    if (set.has(TypeUrl.listener, listener)) configureListenerTimeouts(set.edit(TypeUrl.listener, listener), 'inbound', conf);
+    if (set.has(TypeUrl.listener, listener)) set.editShared(TypeUrl.listener, listener, `inbound-listener\n${key}`, (m) => configureListenerTimeouts(m, 'inbound', conf));
     // Inbounds forwarding to one application port share its cluster: the first of them configures it.
     const cluster = localClusterName(inbound.servicePort);
     if (!localClustersDone.has(cluster) && set.has(TypeUrl.cluster, cluster)) {
       localClustersDone.add(cluster);
-      configureClusterTimeouts(set.edit(TypeUrl.cluster, cluster), inbound.protocol, conf);
+      const protocol = inbound.protocol;
+      set.editShared(TypeUrl.cluster, cluster, `cluster\n${protocol}\n${key}`, (m) => configureClusterTimeouts(m, protocol, conf));
     }
   }
 }
@@ -51,7 +74,8 @@ function applyProxyless(set: ResourceSet, rules: PolicyTypeRules, destinations: 
   for (const outbound of destinations.outbounds) {
     const rule = toRuleFor(rules, outbound.service);
     if (rule === undefined || outbound.routeConfig === undefined || !set.has(TypeUrl.route, outbound.routeConfig)) continue;
-    configureProxylessRouteTimeouts(set.edit(TypeUrl.route, outbound.routeConfig), rule.conf as MeshTimeoutConf);
+    const conf = rule.conf as MeshTimeoutConf;
+    set.editShared(TypeUrl.route, outbound.routeConfig, `proxyless-route\n${confKey(conf)}`, (m) => configureProxylessRouteTimeouts(m, conf));
   }
 }
 

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import type { JsonObject } from '@mycel/core';
 import { TypeUrl } from '../resource-types';
 import { ADMIN_CLUSTER_NAME, ADMIN_LISTENER_NAME, adminRouteConfigName, statPrefix } from '../naming';
-import { httpConnectionManagerFilter, routeConfiguration, routerFilter, socketAddress, staticCluster } from './envoy-messages';
+import { httpConnectionManagerFilter, memoKey, routeConfiguration, routerFilter, socketAddress, staticCluster } from './envoy-messages';
 import type { ResourceGenerator } from './generator';
 import type { MeshContext, Proxy } from './proxy';
 import { DEFAULT_ADMIN_PORT } from './proxy';
@@ -22,14 +22,14 @@ export const ENVOY_ADMIN_ADDRESS = '127.0.0.1';
  */
 export const adminGenerator: ResourceGenerator = {
   name: 'admin',
-  generate(_ctx: MeshContext, proxy: Proxy): ResourceSet {
+  generate(ctx: MeshContext, proxy: Proxy): ResourceSet {
     const set = new ResourceSet();
     const networking = proxy.dataplane.spec.networking;
     const port = networking.admin?.port ?? DEFAULT_ADMIN_PORT;
     const address = networking.address;
     if (isIP(address) === 0 || isLoopback(address)) return set;
-    set.add(TypeUrl.cluster, staticCluster(ADMIN_CLUSTER_NAME, ENVOY_ADMIN_ADDRESS, port, 'http'));
-    set.add(TypeUrl.listener, adminListener(address, port));
+    set.add(TypeUrl.cluster, ctx.templates.get(memoKey('admin-cluster', port), () => staticCluster(ADMIN_CLUSTER_NAME, ENVOY_ADMIN_ADDRESS, port, 'http')));
+    set.add(TypeUrl.listener, ctx.templates.get(memoKey('admin-listener', address, port), () => adminListener(address, port)));
     return set;
   },
 };

@@ -1,6 +1,7 @@
 import type { JsonObject, Protocol } from '@mycel/core';
 import { packAny } from '../envoy/encode';
 import { EnvoyExtensionNames, EnvoyTypes } from '../envoy/type-names';
+import type { MeshContext } from './proxy';
 import { isHttp2Protocol } from './proxy';
 
 /*
@@ -81,4 +82,22 @@ export function edsCluster(name: string, protocol: Protocol): JsonObject {
   const options = upstreamProtocolOptions(protocol);
   if (options) cluster['typed_extension_protocol_options'] = options;
   return cluster;
+}
+
+/**
+ * A memo key for `ctx.templates` (see `SharedResources`): the kind of resource and every input
+ * its constructor reads, unambiguously joined.
+ */
+export function memoKey(kind: string, ...inputs: ReadonlyArray<string | number>): string {
+  return JSON.stringify([kind, ...inputs]);
+}
+
+/** {@link edsCluster}, memoised in `ctx.templates` by name and protocol (shared, frozen). */
+export function sharedEdsCluster(ctx: MeshContext, name: string, protocol: Protocol): JsonObject {
+  return ctx.templates.get(memoKey('eds-cluster', name, protocol), () => edsCluster(name, protocol));
+}
+
+/** The bare EDS cluster a proxyless gRPC client gets (gRPC ignores timeouts and protocol options), memoised in `ctx.templates`. */
+export function sharedProxylessCluster(ctx: MeshContext, name: string): JsonObject {
+  return ctx.templates.get(memoKey('proxyless-cluster', name), () => ({ name, type: 'EDS', eds_cluster_config: { eds_config: adsConfigSource() } }));
 }

@@ -1,8 +1,10 @@
+import type { JsonObject } from '@mycel/core';
 import { TypeUrl } from '../resource-types';
 import { inboundListenerName, inboundRouteConfigName, localClusterName, statPrefix } from '../naming';
 import {
   catchAllRoute,
   httpConnectionManagerFilter,
+  memoKey,
   routeConfiguration,
   routerFilter,
   socketAddress,
@@ -24,23 +26,26 @@ import { ResourceSet } from './resource-set';
  */
 export const inboundGenerator: ResourceGenerator = {
   name: 'inbound',
-  generate(_ctx: MeshContext, proxy: Proxy): ResourceSet {
+  generate(ctx: MeshContext, proxy: Proxy): ResourceSet {
     const set = new ResourceSet();
     const targets = new Map<string, string>();
     for (const inbound of resolvedInbounds(proxy)) {
       const cluster = localClusterName(inbound.servicePort);
       // Same port, other address: the names collide and `add` reports the duplicate.
       if (targets.get(cluster) !== inbound.serviceAddress) {
-        set.add(TypeUrl.cluster, staticCluster(cluster, inbound.serviceAddress, inbound.servicePort, inbound.protocol));
+        const { serviceAddress, servicePort, protocol } = inbound;
+        set.add(TypeUrl.cluster, ctx.templates.get(memoKey('static-cluster', cluster, serviceAddress, servicePort, protocol), () => staticCluster(cluster, serviceAddress, servicePort, protocol)));
         targets.set(cluster, inbound.serviceAddress);
       }
-      set.add(TypeUrl.listener, inboundListener(inbound, cluster));
+      const key = memoKey('inbound-listener', inbound.bindAddress, inbound.port, inbound.service, inbound.protocol, cluster);
+      set.add(TypeUrl.listener, ctx.templates.get(key, () => inboundListener(inbound, cluster)));
     }
     return set;
   },
 };
 
-function inboundListener(inbound: ResolvedInbound, cluster: string): Record<string, unknown> {
+/** Reads only bindAddress, port, service and protocol of `inbound` (they make its memo key). */
+function inboundListener(inbound: ResolvedInbound, cluster: string): JsonObject {
   const name = inboundListenerName(inbound.bindAddress, inbound.port);
   const filter = isHttpProtocol(inbound.protocol)
     ? httpConnectionManagerFilter({

@@ -1,7 +1,7 @@
 import type { JsonObject } from '@mycel/core';
 import { TypeUrl } from '../resource-types';
 import { outboundListenerName, outboundRouteConfigName, statPrefix, subsetClusterName } from '../naming';
-import { adsConfigSource, catchAllRoute, edsCluster, httpConnectionManagerFilter, routeConfiguration, routerFilter, socketAddress, tcpProxyFilter } from './envoy-messages';
+import { adsConfigSource, catchAllRoute, httpConnectionManagerFilter, memoKey, routeConfiguration, routerFilter, sharedEdsCluster, socketAddress, tcpProxyFilter } from './envoy-messages';
 import type { ResourceGenerator } from './generator';
 import type { MeshContext, OutboundDestination, Proxy } from './proxy';
 import { isHttp2Protocol, isHttpProtocol, outboundDestinations } from './proxy';
@@ -13,7 +13,8 @@ import { ResourceSet } from './resource-set';
  * protocols get an HttpConnectionManager using RDS over ADS and a RouteConfiguration
  * `outbound:<cluster>` sending everything to the cluster; tcp gets a TcpProxy. Outbounds with a
  * `backendRef` are skipped (see `outboundDestinations`). Outbounds sharing a destination share its
- * cluster and route configuration.
+ * cluster and route configuration. Every resource is memoised in `ctx.templates` by its inputs
+ * (shared, frozen), so proxies with the same outbound share one object.
  */
 export const outboundGenerator: ResourceGenerator = {
   name: 'outbound',
@@ -21,12 +22,13 @@ export const outboundGenerator: ResourceGenerator = {
     const set = new ResourceSet();
     for (const dest of outboundDestinations(proxy, ctx)) {
       const cluster = subsetClusterName(dest.service, dest.tags);
-      if (!set.has(TypeUrl.cluster, cluster)) set.add(TypeUrl.cluster, edsCluster(cluster, dest.protocol));
+      if (!set.has(TypeUrl.cluster, cluster)) set.add(TypeUrl.cluster, sharedEdsCluster(ctx, cluster, dest.protocol));
       const http = isHttpProtocol(dest.protocol);
-      if (http && !set.has(TypeUrl.route, outboundRouteConfigName(cluster))) {
-        set.add(TypeUrl.route, routeConfiguration(outboundRouteConfigName(cluster), cluster, ['*'], [catchAllRoute(cluster)]));
+      const rc = outboundRouteConfigName(cluster);
+      if (http && !set.has(TypeUrl.route, rc)) {
+        set.add(TypeUrl.route, ctx.templates.get(memoKey('outbound-route', cluster), () => routeConfiguration(rc, cluster, ['*'], [catchAllRoute(cluster)])));
       }
-      set.add(TypeUrl.listener, outboundListener(dest, cluster, http));
+      set.add(TypeUrl.listener, ctx.templates.get(memoKey('outbound-listener', dest.listenAddress, dest.listenPort, cluster, dest.protocol), () => outboundListener(dest, cluster, http)));
     }
     return set;
   },

@@ -42,6 +42,37 @@ export interface MeshContext {
   readonly services: readonly string[];
   /** Resources built once for the whole mesh (e.g. a service's ClusterLoadAssignment), frozen. */
   readonly shared: SharedResources;
+  /**
+   * Resources that depend only on their memo key, never on the mesh's endpoints (listeners,
+   * clusters, route configurations built from a proxy's own inbounds and outbounds, the protocol
+   * of a destination being part of the key), frozen. May outlive the context: a long-lived one keeps
+   * the identity of unchanged resources across batches, so encoding and checks find them by identity.
+   */
+  readonly templates: SharedResources;
+  /**
+   * What every ClusterLoadAssignment built through this context was built from, by cluster name
+   * (a cluster name stands for one service and subset). May outlive the context, so a caller can
+   * rebuild the assignments of a snapshot against a newer context (see `patchLoadAssignments`).
+   */
+  readonly loadAssignments: LoadAssignmentInputs;
+}
+
+/** The service and subset tags a ClusterLoadAssignment was built for. */
+export interface LoadAssignmentInput {
+  readonly service: string;
+  /** Subset tags (see `subsetTags`); empty for the whole service. */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** {@link LoadAssignmentInput}s by cluster name. */
+export type LoadAssignmentInputs = Map<string, LoadAssignmentInput>;
+
+/** Options of {@link buildMeshContext}. */
+export interface MeshContextOptions {
+  /** Long-lived memo of endpoint-independent resources (see {@link MeshContext.templates}); a fresh one by default. */
+  readonly templates?: SharedResources;
+  /** Long-lived record of ClusterLoadAssignment inputs (see {@link MeshContext.loadAssignments}); a fresh one by default. */
+  readonly loadAssignments?: LoadAssignmentInputs;
 }
 
 /** A proxy and a mesh context that do not belong together. */
@@ -49,18 +80,47 @@ export class ProxyContextError extends MycelError {
   readonly code = 'INTERNAL' as const;
 }
 
-/** Memo of mesh-wide resources: built on first request, frozen with `shareResource`, then reused. */
+/**
+ * Memo of resources shared by many proxies: built on first request, frozen with `shareResource`,
+ * then reused. The key must name every input of `build`. Unbounded by default; with `maxEntries`
+ * the least recently used entry goes first.
+ */
 export class SharedResources {
   private readonly memo = new Map<string, JsonObject>();
+  private readonly maxEntries: number;
+  private buildCount = 0;
+
+  constructor(maxEntries = Number.POSITIVE_INFINITY) {
+    this.maxEntries = maxEntries;
+  }
 
   /** The resource memoised under `key`, built by `build` the first time. */
-  get(key: string, build: () => JsonObject): JsonObject {
+  get<T extends JsonObject>(key: string, build: () => T): T {
     let message = this.memo.get(key);
     if (message === undefined) {
       message = shareResource(build());
+      this.buildCount++;
+      this.memo.set(key, message);
+      if (this.memo.size > this.maxEntries) {
+        const oldest = this.memo.keys().next().value;
+        if (oldest !== undefined) this.memo.delete(oldest);
+      }
+    } else if (this.maxEntries !== Number.POSITIVE_INFINITY) {
+      // Refresh the entry's position so the least recently used one is evicted first.
+      this.memo.delete(key);
       this.memo.set(key, message);
     }
-    return message;
+    return message as T;
+  }
+
+  /** Number of memoised resources. */
+  get size(): number {
+    return this.memo.size;
+  }
+
+  /** Resources built (memo misses) since creation. */
+  get builds(): number {
+    return this.buildCount;
   }
 }
 
@@ -76,8 +136,10 @@ export const DEFAULT_SERVICE_ADDRESS = '127.0.0.1';
  * ignored): ready inbounds (`health.ready !== false`) become endpoints of their service, each in
  * its dataplane's zone. Inbounds whose reachable address is a DNS name are left out: EDS and
  * gRPC need IP addresses and resolving names here would make generation depend on DNS.
+ * `options` lets a caller keep the endpoint-independent memo and the ClusterLoadAssignment inputs
+ * across contexts.
  */
-export function buildMeshContext(meshName: string, dataplanes: readonly Resource<DataplaneSpec>[], localZone: string): MeshContext {
+export function buildMeshContext(meshName: string, dataplanes: readonly Resource<DataplaneSpec>[], localZone: string, options: MeshContextOptions = {}): MeshContext {
   const endpoints = new Map<string, Endpoint[]>();
   const protocolsSeen = new Map<string, Set<Protocol>>();
   for (const dp of dataplanes) {
@@ -114,6 +176,8 @@ export function buildMeshContext(meshName: string, dataplanes: readonly Resource
     protocols,
     services: [...endpoints.keys()].sort(),
     shared: new SharedResources(),
+    templates: options.templates ?? new SharedResources(),
+    loadAssignments: options.loadAssignments ?? new Map(),
   };
 }
 

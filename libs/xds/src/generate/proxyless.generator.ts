@@ -4,7 +4,7 @@ import { TypeUrl } from '../resource-types';
 import { inboundListenerName, inboundRouteConfigName, outboundRouteConfigName, proxylessListenerName, proxylessServerListenerName, serviceClusterName, statPrefix } from '../naming';
 import { packAny } from '../envoy/encode';
 import { EnvoyTypes } from '../envoy/type-names';
-import { adsConfigSource, httpConnectionManagerFilter, routeConfiguration, routerFilter, socketAddress } from './envoy-messages';
+import { adsConfigSource, httpConnectionManagerFilter, memoKey, routeConfiguration, routerFilter, sharedProxylessCluster, socketAddress } from './envoy-messages';
 import { clusterLoadAssignment } from './endpoints.generator';
 import type { ResourceGenerator } from './generator';
 import type { MeshContext, Proxy, ResolvedInbound } from './proxy';
@@ -37,15 +37,18 @@ export const proxylessGenerator: ResourceGenerator = {
     const set = new ResourceSet();
     for (const service of clientServices(ctx, proxy)) {
       const cluster = serviceClusterName(service);
-      set.add(TypeUrl.listener, apiListener(service, cluster));
-      set.add(TypeUrl.route, routeConfiguration(outboundRouteConfigName(cluster), service, [service, `${service}:*`], [{ match: { prefix: '/' }, route: { cluster } }]));
-      set.add(TypeUrl.cluster, { name: cluster, type: 'EDS', eds_cluster_config: { eds_config: adsConfigSource() } });
+      set.add(TypeUrl.listener, ctx.templates.get(memoKey('api-listener', service), () => apiListener(service, cluster)));
+      set.add(
+        TypeUrl.route,
+        ctx.templates.get(memoKey('proxyless-route', service), () => routeConfiguration(outboundRouteConfigName(cluster), service, [service, `${service}:*`], [{ match: { prefix: '/' }, route: { cluster } }])),
+      );
+      set.add(TypeUrl.cluster, sharedProxylessCluster(ctx, cluster));
       set.add(TypeUrl.endpoint, clusterLoadAssignment(ctx, cluster, service, {}));
     }
     for (const inbound of resolvedInbounds(proxy)) {
       const wildcard = isIP(inbound.bindAddress) === 6 ? '::' : '0.0.0.0';
       for (const ip of inbound.bindAddress === wildcard ? [wildcard] : [inbound.bindAddress, wildcard]) {
-        const listener = serverListener(inbound, ip);
+        const listener = ctx.templates.get(memoKey('server-listener', ip, inbound.port, inbound.service), () => serverListener(inbound, ip));
         // Two inbounds on one port (different addresses) both map to the wildcard name; the first one serves it.
         if (!set.has(TypeUrl.listener, listener['name'] as string)) set.add(TypeUrl.listener, listener);
       }
@@ -73,6 +76,7 @@ function apiListener(service: string, cluster: string): JsonObject {
   };
 }
 
+/** Reads only port and service of `inbound` (with `ip` they make its memo key). */
 function serverListener(inbound: ResolvedInbound, ip: string): JsonObject {
   const name = proxylessServerListenerName(ip, inbound.port);
   return {

@@ -63,4 +63,31 @@ describe('ResourceSet', () => {
     assert.equal(set.edit(TypeUrl.cluster, 'own'), set.get(TypeUrl.cluster, 'own'));
     assert.throws(() => set.edit(TypeUrl.cluster, 'absent'), ResourceSetError);
   });
+
+  it('shares the result of the same edit of the same shared resource between sets, and edits private ones in place', () => {
+    const shared = shareResource({ name: 'c', type: 'EDS' });
+    let runs = 0;
+    const timeout = (seconds: number) => (m: Record<string, unknown>) => {
+      runs++;
+      m['connect_timeout'] = { seconds };
+    };
+    const a = new ResourceSet().add(TypeUrl.cluster, shared);
+    const b = new ResourceSet().add(TypeUrl.cluster, shared);
+    a.editShared(TypeUrl.cluster, 'c', 'timeout 3', timeout(3));
+    b.editShared(TypeUrl.cluster, 'c', 'timeout 3', timeout(3));
+    const edited = a.get(TypeUrl.cluster, 'c');
+    assert.equal(b.get(TypeUrl.cluster, 'c'), edited, 'one result for both');
+    assert.equal(runs, 1, 'the edit ran once');
+    assert.ok(edited !== undefined && isSharedResource(edited));
+    assert.deepEqual(edited, { name: 'c', type: 'EDS', connect_timeout: { seconds: 3 } });
+    assert.deepEqual(shared, { name: 'c', type: 'EDS' }, 'the original is untouched');
+    const c = new ResourceSet().add(TypeUrl.cluster, shared);
+    c.editShared(TypeUrl.cluster, 'c', 'timeout 4', timeout(4));
+    assert.deepEqual(c.get(TypeUrl.cluster, 'c'), { name: 'c', type: 'EDS', connect_timeout: { seconds: 4 } }, 'another key, another result');
+    const own = { name: 'own' };
+    const d = new ResourceSet().add(TypeUrl.cluster, own);
+    d.editShared(TypeUrl.cluster, 'own', 'timeout 3', timeout(3));
+    assert.equal(d.get(TypeUrl.cluster, 'own'), own, 'a private resource is edited in place');
+    assert.throws(() => d.editShared(TypeUrl.cluster, 'absent', 'k', timeout(1)), ResourceSetError);
+  });
 });

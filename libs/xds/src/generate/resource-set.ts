@@ -2,7 +2,13 @@ import type { JsonObject } from '@mycel/core';
 import { MycelError } from '@mycel/core';
 import type { XdsTypeUrl } from '../resource-types';
 import { PUSH_ORDER, TypeUrl } from '../resource-types';
-import { isSharedResource } from './encoding-cache';
+import { isSharedResource, shareResource } from './encoding-cache';
+
+/** Most distinct edits remembered per shared resource (e.g. successive values of one policy). */
+const MAX_EDITS_PER_RESOURCE = 8;
+
+/** Results of {@link ResourceSet.editShared}: per shared resource, per edit key, the shared result. */
+const sharedEdits = new WeakMap<object, Map<string, JsonObject>>();
 
 /** Two generators (or a generator and a plugin) produced a resource with the same type and name. */
 export class DuplicateResourceError extends MycelError {
@@ -112,6 +118,41 @@ export class ResourceSet {
     const copy = structuredClone(message);
     names.set(name, copy);
     return copy;
+  }
+
+  /**
+   * Applies `configure` to resource `name` of `typeUrl`, for an edit that is a pure function of the
+   * resource and `key` (`key` names every other input of `configure`, e.g. the canonical JSON of a
+   * policy conf). A private resource is edited in place, as {@link edit} would. A shared resource is
+   * replaced by the shared (frozen) result of `configure` on a copy, memoised per (resource, key):
+   * every proxy making the same edit to the same shared resource gets the same object, so it is
+   * built, checked and encoded once. Throws {@link ResourceSetError} when absent.
+   */
+  editShared(typeUrl: XdsTypeUrl, name: string, key: string, configure: (message: JsonObject) => void): void {
+    const names = this.byType.get(typeUrl);
+    const message = names?.get(name);
+    if (names === undefined || message === undefined) throw new ResourceSetError(`cannot edit ${shortTypeName(typeUrl)} '${name}': it is not in the set`);
+    if (!isSharedResource(message)) {
+      configure(message);
+      return;
+    }
+    let edits = sharedEdits.get(message);
+    if (edits === undefined) {
+      edits = new Map();
+      sharedEdits.set(message, edits);
+    }
+    let result = edits.get(key);
+    if (result === undefined) {
+      const copy = structuredClone(message);
+      configure(copy);
+      result = shareResource(copy);
+      edits.set(key, result);
+      if (edits.size > MAX_EDITS_PER_RESOURCE) {
+        const oldest = edits.keys().next().value;
+        if (oldest !== undefined) edits.delete(oldest);
+      }
+    }
+    names.set(name, result);
   }
 
   /** Removes resource `name` of `typeUrl`; returns whether it was there. */

@@ -22,6 +22,25 @@ export class FakeTimers implements Timers {
     this.pending.delete(handle as number);
   }
 
+  /** Due now: runs on the next `tick` or `runAll`, after the timers already due. */
+  setImmediate(callback: () => void): TimerHandle {
+    return this.setTimeout(callback, 0);
+  }
+
+  clearImmediate(handle: TimerHandle): void {
+    this.clearTimeout(handle);
+  }
+
+  /** Fires exactly one timer, the earliest pending (advancing the clock to its due time); returns whether one fired. */
+  runOne(): boolean {
+    const next = [...this.pending.values()].sort((a, b) => a.due - b.due || a.id - b.id)[0];
+    if (next === undefined) return false;
+    this.pending.delete(next.id);
+    this.now = Math.max(this.now, next.due);
+    next.callback();
+    return true;
+  }
+
   /** Number of timers not fired yet. */
   get size(): number {
     return this.pending.size;

@@ -82,7 +82,7 @@ describe('XdsReconciler', () => {
 
   let deleted: string[];
 
-  async function startWith(resources: ResourceInput[], options: { retainChanges?: number } = {}): Promise<void> {
+  async function startWith(resources: ResourceInput[], options: { retainChanges?: number; chunkSize?: number } = {}): Promise<void> {
     deleted = [];
     store = new MemoryStore(options.retainChanges !== undefined ? { retainChanges: options.retainChanges } : {});
     for (const r of resources) await store.create(r);
@@ -99,6 +99,8 @@ describe('XdsReconciler', () => {
       policies,
       timers,
       encodingCache: new EncodingCache(),
+      // Chunks end by count only, so tests see deterministic chunks.
+      ...(options.chunkSize !== undefined ? { chunkSize: options.chunkSize, chunkBudgetMs: Number.POSITIVE_INFINITY } : {}),
       onDataplaneDeleted: (ref) => deleted.push(`${ref.mesh}/${ref.name}`),
     });
     await reconciler.start();
@@ -238,13 +240,20 @@ describe('XdsReconciler', () => {
     await settle();
     const good = cache.get('m1.echo-client');
     policies.failFor.add('echo-client');
-    await store.create(backend('m1', 'echo-3', 'echo', '10.0.0.4'));
+    // A policy change regenerates both in full (an endpoint-only change would only patch their endpoints).
+    await store.create({ type: 'FakePolicy', mesh: 'm1', name: 'p1', labels: {}, spec: { targets: ['echo-client', 'any-client'] } });
     await settle();
     const batch = reconciler.stats().lastBatch;
     assert.deepEqual(batch?.failed, ['m1.echo-client']);
     assert.deepEqual(batch?.regenerated, ['m1.any-client'], 'the others are regenerated');
     assert.equal(cache.get('m1.echo-client'), good);
     assert.equal(reconciler.stats().failed, 1);
+    // A node whose latest generation failed is regenerated in full next time, never patched.
+    await store.create(backend('m1', 'echo-3', 'echo', '10.0.0.4'));
+    await settle();
+    assert.deepEqual(reconciler.stats().lastBatch?.failed, ['m1.echo-client']);
+    assert.deepEqual(reconciler.stats().lastBatch?.patched, ['m1.any-client']);
+    assert.equal(cache.get('m1.echo-client'), good);
   });
 
   it('drops the snapshot of a node whose last stream ended, and regenerates it when it reconnects', async () => {
@@ -391,5 +400,162 @@ describe('XdsReconciler', () => {
     await store.create(backend('m1', 'echo-3', 'echo', '10.0.0.4'));
     assert.equal(timers.size, 0);
     await reconciler.synced();
+  });
+
+  describe('endpoint-only changes', () => {
+    /** `type name version` of every resource of a node's snapshot. */
+    const versionsOf = (nodeId: string): Map<string, string> => {
+      const out = new Map<string, string>();
+      for (const [typeUrl, resources] of cache.get(nodeId)?.resources ?? []) for (const [name, r] of resources) out.set(`${typeUrl} ${name}`, r.version);
+      return out;
+    };
+    const clients = (n: number): ResourceInput[] => Array.from({ length: n }, (_, i) => ({ ...client('m1', `c-${i}`, ['echo', 'other']), spec: { networking: { address: `10.9.0.${i + 1}`, inbound: [{ port: 7000, tags: svc('client') }], outbound: [{ port: 10001, tags: { 'mycel.io/service': 'echo' } }, { port: 10002, tags: { 'mycel.io/service': 'other' } }] } } }));
+
+    it('patch only the ClusterLoadAssignment of the changed service; every other resource keeps its version', async () => {
+      await startWith([...echoMesh(), ...clients(3)]);
+      for (const node of ['m1.c-0', 'm1.c-1', 'm1.c-2', 'm1.any-client']) reconciler.connect(node, node === 'm1.any-client' ? 'grpc' : 'envoy');
+      await settle();
+      const before = versionsOf('m1.c-0');
+      await store.update(backend('m1', 'echo-2', 'echo', '10.0.0.22'));
+      assert.deepEqual(await settle(), ['m1.any-client', 'm1.c-0', 'm1.c-1', 'm1.c-2']);
+      assert.deepEqual(reconciler.stats().lastBatch?.patched, ['m1.any-client', 'm1.c-0', 'm1.c-1', 'm1.c-2'], 'none regenerated in full');
+      assert.deepEqual(reconciler.stats().lastBatch?.pushed, ['m1.any-client', 'm1.c-0', 'm1.c-1', 'm1.c-2']);
+      const after = versionsOf('m1.c-0');
+      const changed = [...after].filter(([key, version]) => before.get(key) !== version).map(([key]) => key);
+      assert.deepEqual(changed, [`${TypeUrl.endpoint} echo`], 'only the echo ClusterLoadAssignment changed');
+      assert.deepEqual([...after.keys()], [...before.keys()]);
+      const cla = decodeResource(cache.get('m1.c-0')?.resources.get(TypeUrl.endpoint)?.get('echo')?.any as never);
+      assert.ok(JSON.stringify(cla).includes('10.0.0.22'), 'with the new address');
+    });
+
+    it('build and encode the shared ClusterLoadAssignment once for all dataplanes', async () => {
+      await startWith([mesh('m1'), backend('m1', 'echo-1', 'echo', '10.0.0.1'), backend('m1', 'other-1', 'other', '10.0.0.3'), ...clients(20)]);
+      for (let i = 0; i < 20; i++) reconciler.connect(`m1.c-${i}`, 'envoy');
+      await settle();
+      const before = reconciler.stats();
+      await store.create(backend('m1', 'echo-2', 'echo', '10.0.0.2'));
+      assert.equal((await settle()).length, 20);
+      const after = reconciler.stats();
+      assert.equal(after.lastBatch?.patched.length, 20);
+      assert.equal(after.encodingCache.misses - before.encodingCache.misses, 1, 'one new resource encoded: the echo ClusterLoadAssignment');
+      assert.equal(after.encodingCache.hits - before.encodingCache.hits, 19, 'and found for the 19 others');
+      assert.equal(after.templates.builds, before.templates.builds, 'no listener, cluster or route built');
+      const first = cache.get('m1.c-0')?.resources.get(TypeUrl.endpoint)?.get('echo');
+      for (let i = 1; i < 20; i++) assert.equal(cache.get(`m1.c-${i}`)?.resources.get(TypeUrl.endpoint)?.get('echo'), first, 'one shared object');
+    });
+
+    it('regenerate in full when a service appears or its protocol changes', async () => {
+      await startWith(echoMesh());
+      for (const node of ['m1.echo-client', 'm1.any-client']) reconciler.connect(node, 'grpc');
+      await settle();
+      // A new service: the proxyless client of every service gets its listener, route and cluster.
+      await store.create(backend('m1', 'third-1', 'third', '10.0.0.40'));
+      assert.deepEqual(await settle(), ['m1.any-client']);
+      assert.deepEqual(reconciler.stats().lastBatch?.patched, []);
+      assert.ok(cache.get('m1.any-client')?.resources.get(TypeUrl.listener)?.has('third'));
+      // echo's instances disagree on the protocol now (grpc and http): its clusters and listeners change.
+      const http = backend('m1', 'echo-2', 'echo', '10.0.0.2');
+      await store.update({ ...http, spec: { networking: { address: '10.0.0.2', inbound: [{ port: 50051, tags: { 'mycel.io/service': 'echo', 'mycel.io/protocol': 'http' } }] } } });
+      assert.deepEqual(await settle(), ['m1.any-client', 'm1.echo-client']);
+      assert.deepEqual(reconciler.stats().lastBatch?.patched, []);
+      // The changed dataplane itself is always regenerated in full; its consumers are patched.
+      reconciler.connect('m1.echo-1', 'envoy');
+      await settle();
+      await store.update(backend('m1', 'echo-1', 'echo', '10.0.0.11'));
+      assert.deepEqual(await settle(), ['m1.any-client', 'm1.echo-1', 'm1.echo-client']);
+      assert.deepEqual(reconciler.stats().lastBatch?.patched, ['m1.any-client', 'm1.echo-client']);
+    });
+
+    it('regenerate in full what a policy change in the same batch affects', async () => {
+      await startWith(echoMesh());
+      for (const node of ['m1.echo-client', 'm1.any-client']) reconciler.connect(node, 'grpc');
+      await settle();
+      await store.create({ type: 'FakePolicy', mesh: 'm1', name: 'p1', labels: {}, spec: { targets: ['echo-client'] } });
+      await store.create(backend('m1', 'echo-3', 'echo', '10.0.0.4'));
+      await reconciler.synced();
+      timers.runAll();
+      assert.deepEqual(reconciler.stats().lastBatch?.regenerated, ['m1.any-client', 'm1.echo-client']);
+      assert.deepEqual(reconciler.stats().lastBatch?.patched, ['m1.any-client']);
+      assert.deepEqual(policies.applied.at(-1), { dataplane: 'echo-client', policies: ['p1'] });
+    });
+  });
+
+  describe('chunked batches', () => {
+    const clients = (n: number): ResourceInput[] => Array.from({ length: n }, (_, i) => client('m1', `c-${i}`, ['echo']));
+    const echoVersion = (nodeId: string): string | undefined => cache.get(nodeId)?.resources.get(TypeUrl.endpoint)?.get('echo')?.version;
+
+    it('push chunk by chunk, yielding between chunks, and deliver every dataplane', async () => {
+      await startWith([mesh('m1'), backend('m1', 'echo-1', 'echo', '10.0.0.1'), ...clients(7)], { chunkSize: 2 });
+      for (let i = 0; i < 7; i++) reconciler.connect(`m1.c-${i}`, 'grpc');
+      await settle();
+      assert.equal(cache.nodeIds().length, 7);
+      const old = echoVersion('m1.c-0');
+      await store.create(backend('m1', 'echo-2', 'echo', '10.0.0.2'));
+      await reconciler.synced();
+      assert.ok(timers.runOne(), 'the debounce timer fires');
+      const updated = (): number => [...Array(7).keys()].filter((i) => echoVersion(`m1.c-${i}`) !== old).length;
+      assert.equal(updated(), 2, 'the first chunk is pushed');
+      assert.equal(reconciler.stats().batchRunning, true);
+      assert.equal(timers.size, 1, 'the next chunk waits for the event loop');
+      assert.ok(timers.runOne());
+      assert.equal(updated(), 4);
+      timers.runAll();
+      assert.equal(updated(), 7, 'every dataplane gets the change');
+      const stats = reconciler.stats();
+      assert.equal(stats.batchRunning, false);
+      assert.equal(stats.lastBatch?.regenerated.length, 7);
+    });
+
+    it('start the changes that arrive while a batch runs in the next batch', async () => {
+      await startWith([mesh('m1'), backend('m1', 'echo-1', 'echo', '10.0.0.1'), ...clients(4)], { chunkSize: 1 });
+      for (let i = 0; i < 4; i++) reconciler.connect(`m1.c-${i}`, 'grpc');
+      await settle();
+      const batches = reconciler.stats().batches;
+      await store.create(backend('m1', 'echo-2', 'echo', '10.0.0.2'));
+      await reconciler.synced();
+      assert.ok(timers.runOne());
+      await store.create(backend('m1', 'echo-3', 'echo', '10.0.0.3'));
+      await reconciler.synced();
+      timers.runAll();
+      assert.equal(reconciler.stats().batches, batches + 2);
+      const cla = JSON.stringify(decodeResource(cache.get('m1.c-0')?.resources.get(TypeUrl.endpoint)?.get('echo')?.any as never));
+      assert.ok(cla.includes('10.0.0.2') && cla.includes('10.0.0.3'));
+    });
+
+    it('finish a running batch on flush()', async () => {
+      await startWith([mesh('m1'), backend('m1', 'echo-1', 'echo', '10.0.0.1'), ...clients(5)], { chunkSize: 2 });
+      for (let i = 0; i < 5; i++) reconciler.connect(`m1.c-${i}`, 'grpc');
+      await reconciler.synced();
+      assert.ok(timers.runOne());
+      assert.equal(cache.nodeIds().length, 2);
+      const batch = reconciler.flush();
+      assert.equal(batch?.regenerated.length, 5);
+      assert.equal(cache.nodeIds().length, 5);
+      assert.equal(reconciler.stats().batchRunning, false);
+    });
+
+    it('stop cleanly in the middle of a batch', async () => {
+      await startWith([mesh('m1'), backend('m1', 'echo-1', 'echo', '10.0.0.1'), ...clients(6)], { chunkSize: 2 });
+      for (let i = 0; i < 6; i++) reconciler.connect(`m1.c-${i}`, 'grpc');
+      await reconciler.synced();
+      assert.ok(timers.runOne());
+      assert.equal(cache.nodeIds().length, 2);
+      await reconciler.stop();
+      assert.equal(timers.size, 0, 'no chunk left scheduled');
+      assert.equal(reconciler.stats().batchRunning, false);
+      timers.runAll();
+      assert.equal(cache.nodeIds().length, 2, 'nothing generated after stop');
+    });
+
+    it('skip a node that disconnected while the batch ran', async () => {
+      await startWith([mesh('m1'), backend('m1', 'echo-1', 'echo', '10.0.0.1'), ...clients(4)], { chunkSize: 1 });
+      for (let i = 0; i < 4; i++) reconciler.connect(`m1.c-${i}`, 'grpc');
+      await reconciler.synced();
+      assert.ok(timers.runOne());
+      reconciler.disconnect('m1.c-3');
+      timers.runAll();
+      assert.deepEqual(cache.nodeIds(), ['m1.c-0', 'm1.c-1', 'm1.c-2']);
+      assert.deepEqual(reconciler.stats().lastBatch?.regenerated, ['m1.c-0', 'm1.c-1', 'm1.c-2']);
+    });
   });
 });

@@ -6,8 +6,8 @@ import { MAX_PAGE_SIZE } from '@mycel/store';
 import { silentLogger } from '@mycel/telemetry';
 import type { Logger } from '@mycel/telemetry';
 import type { Meter } from '@opentelemetry/api';
-import { EncodingCache, assertConsistent, buildMeshContext, generateResources, toSnapshot } from '@mycel/xds';
-import type { AdsCallbacks, MeshContext, Proxy, ProxyKind, Snapshot, SnapshotCache } from '@mycel/xds';
+import { EncodingCache, SharedResources, assertConsistent, buildMeshContext, generateResources, patchLoadAssignments, toSnapshot } from '@mycel/xds';
+import type { AdsCallbacks, LoadAssignmentInputs, MeshContext, Proxy, ProxyKind, Snapshot, SnapshotCache } from '@mycel/xds';
 import { consumesAny, intersects, servicesOfSnapshot } from './affected';
 import { dataplaneNodeId, dataplaneRefOfNode } from './node-id';
 import type { DataplaneRef } from './node-id';
@@ -22,6 +22,12 @@ import type { MeshChanges, MeshState } from './zone-index';
 
 /** Default time store changes are collected before a batch regenerates: 10 ms. */
 export const DEFAULT_DEBOUNCE_MS = 10;
+/** Default most dataplanes a batch generates before it yields to the event loop. */
+export const DEFAULT_CHUNK_SIZE = 100;
+/** Default time a batch generates before it yields to the event loop, in ms (checked after each dataplane). */
+export const DEFAULT_CHUNK_BUDGET_MS = 10;
+/** Default bound of the memo of endpoint-independent resources shared across batches. */
+export const DEFAULT_TEMPLATE_ENTRIES = 50_000;
 /** First and longest wait before re-watching after the change feed failed. */
 const WATCH_RETRY_MIN_MS = 100;
 const WATCH_RETRY_MAX_MS = 5_000;
@@ -41,6 +47,13 @@ export interface XdsReconcilerOptions {
   readonly policies?: PolicyEngine;
   /** How long changes are collected before a batch runs, in ms; {@link DEFAULT_DEBOUNCE_MS} by default. */
   readonly debounceMs?: number;
+  /**
+   * Most dataplanes a batch generates (and pushes) before yielding to the event loop, so the first
+   * ones get their configuration while the rest are generated; {@link DEFAULT_CHUNK_SIZE} by default.
+   */
+  readonly chunkSize?: number;
+  /** A chunk also ends once it has run this long, in ms of `clock`; {@link DEFAULT_CHUNK_BUDGET_MS} by default. */
+  readonly chunkBudgetMs?: number;
   readonly timers?: Timers;
   /** Monotonic clock in ms for durations; `performance.now` by default. */
   readonly clock?: () => number;
@@ -55,8 +68,13 @@ export interface XdsReconcilerOptions {
 export interface BatchStats {
   /** Store changes folded into the batch. */
   readonly changes: number;
-  /** Nodes whose snapshot was regenerated (successfully). */
+  /** Nodes whose snapshot was regenerated (successfully), `patched` ones included. */
   readonly regenerated: readonly string[];
+  /**
+   * Of those, nodes affected only by endpoint changes: their ClusterLoadAssignments of the changed
+   * services were replaced in their snapshot, nothing else was generated.
+   */
+  readonly patched: readonly string[];
   /** Nodes whose new snapshot changed something (their streams were woken). */
   readonly pushed: readonly string[];
   /** Nodes whose generation failed (they keep their last snapshot). */
@@ -74,11 +92,15 @@ export interface ReconcilerStats {
   readonly pushes: number;
   /** Nodes with at least one ADS stream. */
   readonly connectedNodes: number;
+  /** True while a batch is being generated in chunks. */
+  readonly batchRunning: boolean;
   /** Dataplanes in the index (remote ones included). */
   readonly dataplanes: number;
   /** Dataplanes of other zones in the index (endpoints only, never proxies here). */
   readonly remoteDataplanes: number;
   readonly encodingCache: { readonly size: number; readonly hits: number; readonly misses: number };
+  /** The memo of endpoint-independent resources (listeners, clusters, routes) shared across batches. */
+  readonly templates: { readonly size: number; readonly builds: number };
   readonly lastBatch: BatchStats | undefined;
 }
 
@@ -104,6 +126,37 @@ interface Connection {
   ref: DataplaneRef | undefined;
 }
 
+/** One mesh of a batch: its context (built once for the batch) and what changed in it. */
+interface MeshWork {
+  readonly mesh: Resource<MeshSpec>;
+  readonly ctx: MeshContext;
+  readonly policies: readonly Resource[];
+  /** Services whose endpoints changed, when nothing but endpoints did (same services, same protocols); else undefined. */
+  readonly endpointServices: ReadonlySet<string> | undefined;
+}
+
+/** One node of a batch. */
+interface WorkItem {
+  readonly work: MeshWork;
+  readonly nodeId: string;
+  readonly dataplane: Resource<DataplaneSpec>;
+  readonly kind: ProxyKind;
+  /** Only endpoints it consumes changed: patch its ClusterLoadAssignments instead of regenerating it. */
+  readonly patch: boolean;
+}
+
+/** A batch being generated: its work list and what it did so far. */
+interface BatchRun {
+  readonly changes: number;
+  readonly started: number;
+  readonly items: readonly WorkItem[];
+  next: number;
+  readonly regenerated: string[];
+  readonly patched: string[];
+  readonly pushed: string[];
+  readonly failed: string[];
+}
+
 interface RevisionWaiter {
   /** Revisions processed while the store's head was being read. */
   readonly seen: Set<string>;
@@ -122,7 +175,16 @@ interface RevisionWaiter {
  * the dataplanes whose outbounds name it (`consumedServices`; every service for a proxyless client
  * without outbounds) and those whose current snapshot carries its endpoints (`servicesOfSnapshot`,
  * for destinations that policies add). Each affected mesh's MeshContext is built once per batch and one
- * EncodingCache is shared, so a resource common to many dataplanes is built and encoded once.
+ * EncodingCache is shared, so a resource common to many dataplanes is built and encoded once;
+ * endpoint-independent resources (listeners, clusters, routes) are memoised across batches by their
+ * inputs, so an unchanged one keeps its identity and is encoded and checked once.
+ *
+ * A node affected only because endpoints it consumes changed — the batch changed no service's
+ * existence or protocol, no policy or Mesh, not the node itself — is not regenerated: the
+ * ClusterLoadAssignments of the changed services (built once per batch and shared) are patched
+ * into its current snapshot. A batch generates and pushes in chunks ({@link XdsReconcilerOptions.chunkSize}),
+ * yielding to the event loop in between, so the first nodes get their configuration early and the
+ * event loop is never blocked for long; changes arriving meanwhile make the next batch.
  *
  * A dataplane whose generation throws keeps its last good snapshot; the error is logged and counted.
  * A node whose last stream ends loses its snapshot (it is regenerated when it connects again).
@@ -138,6 +200,16 @@ export class XdsReconciler {
   private readonly encoding: EncodingCache;
   private readonly policies: PolicyEngine;
   private readonly debounceMs: number;
+  private readonly chunkSize: number;
+  private readonly chunkBudgetMs: number;
+  /** Endpoint-independent resources memoised across batches (see MeshContext.templates). */
+  private readonly templates = new SharedResources(DEFAULT_TEMPLATE_ENTRIES);
+  /** Per mesh: what each ClusterLoadAssignment built for it was built from (see MeshContext.loadAssignments). */
+  private readonly loadAssignments = new Map<string, LoadAssignmentInputs>();
+  /** Per mesh: the context of its latest batch, to tell endpoint-only changes apart. */
+  private readonly lastContexts = new Map<string, MeshContext>();
+  /** Nodes whose latest generation failed: they are regenerated in full, never patched. */
+  private readonly failedNodes = new Set<string>();
   private readonly timers: Timers;
   private readonly clock: () => number;
   private readonly logger: Logger;
@@ -154,6 +226,11 @@ export class XdsReconciler {
   private readonly servedServices = new Map<string, ReadonlySet<string>>();
   private state: 'new' | 'running' | 'stopped' = 'new';
   private timer: TimerHandle | undefined;
+  /** The batch being generated in chunks, and the immediate that runs its next chunk. */
+  private run: BatchRun | undefined;
+  private chunkHandle: TimerHandle | undefined;
+  /** The debounce timer fired while a batch was running: start the next one when it ends. */
+  private rerun = false;
   private stream: ChangeStream | undefined;
   private loop: Promise<void> | undefined;
   private lastRevision: string | undefined;
@@ -171,6 +248,8 @@ export class XdsReconciler {
     this.encoding = options.encodingCache ?? new EncodingCache();
     this.policies = options.policies ?? NO_POLICIES;
     this.debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
+    this.chunkSize = Math.max(1, options.chunkSize ?? DEFAULT_CHUNK_SIZE);
+    this.chunkBudgetMs = options.chunkBudgetMs ?? DEFAULT_CHUNK_BUDGET_MS;
     this.timers = options.timers ?? systemTimers;
     this.clock = options.clock ?? (() => performance.now());
     this.logger = options.logger ?? silentLogger;
@@ -199,12 +278,16 @@ export class XdsReconciler {
     this.logger.info('xDS reconciler started', { dataplanes: this.index.dataplaneCount, debounceMs: this.debounceMs });
   }
 
-  /** Stops following the feed and cancels the pending batch. Idempotent. */
+  /** Stops following the feed and cancels the pending batch and the rest of a running one. Idempotent. */
   async stop(): Promise<void> {
     if (this.state === 'stopped') return;
     this.state = 'stopped';
     if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.chunkHandle !== undefined) this.timers.clearImmediate(this.chunkHandle);
+    this.chunkHandle = undefined;
+    this.run = undefined;
+    this.rerun = false;
     if (this.sleepTimer !== undefined) this.timers.clearTimeout(this.sleepTimer);
     this.wakeSleep?.();
     await this.stream?.close();
@@ -240,6 +323,7 @@ export class XdsReconciler {
     this.connections.delete(nodeId);
     this.newlyConnected.delete(nodeId);
     this.servedServices.delete(nodeId);
+    this.failedNodes.delete(nodeId);
     this.cache.clear(nodeId);
   }
 
@@ -275,12 +359,31 @@ export class XdsReconciler {
   }
 
   /**
-   * Runs the pending batch now (instead of when the debounce timer fires) and returns what it did,
-   * or undefined when nothing was pending.
+   * Runs the pending batch now, synchronously and in one go (instead of in chunks when the debounce
+   * timer fires), after finishing a batch that is running in chunks; returns what the last batch it
+   * ran did, or undefined when nothing was pending or running.
    */
   flush(): BatchStats | undefined {
     if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
     this.timer = undefined;
+    this.rerun = false;
+    let stats: BatchStats | undefined;
+    const running = this.run;
+    if (running !== undefined) {
+      if (this.chunkHandle !== undefined) this.timers.clearImmediate(this.chunkHandle);
+      this.chunkHandle = undefined;
+      stats = this.runChunk(running, false);
+    }
+    const run = this.prepareBatch();
+    if (run !== undefined) {
+      this.run = run;
+      stats = this.runChunk(run, false);
+    }
+    return stats;
+  }
+
+  /** Takes the pending changes and newly connected nodes as a new batch: its meshes' contexts and its work list. */
+  private prepareBatch(): BatchRun | undefined {
     const changes = this.changes;
     this.changes = new ChangeSet();
     for (const nodeId of this.newlyConnected) {
@@ -293,55 +396,145 @@ export class XdsReconciler {
     this.newlyConnected.clear();
     if (changes.empty && changes.count === 0) return undefined;
 
-    const started = this.clock();
-    const regenerated: string[] = [];
-    const pushed: string[] = [];
-    const failed: string[] = [];
+    const items: WorkItem[] = [];
     for (const meshName of changes.meshNames()) {
       const state = this.index.mesh(meshName);
       const meshChanges = changes.get(meshName);
-      if (state?.mesh === undefined || meshChanges === undefined) continue;
+      if (state?.mesh === undefined) {
+        this.lastContexts.delete(meshName);
+        this.loadAssignments.delete(meshName);
+        continue;
+      }
+      if (meshChanges === undefined) continue;
+      // Built even when no connected node is affected: the next batch tells endpoint-only changes by comparing with it.
+      const ctx = buildMeshContext(meshName, [...state.dataplanes.values()], this.zone, { templates: this.templates, loadAssignments: this.loadAssignmentsOf(meshName) });
+      const previous = this.lastContexts.get(meshName);
+      this.lastContexts.set(meshName, ctx);
       const targets = this.targets(meshName, state, meshChanges);
       if (targets.length === 0) continue;
-      const ctx = buildMeshContext(meshName, [...state.dataplanes.values()], this.zone);
-      const policies = this.index.policies(meshName);
+      const work: MeshWork = {
+        mesh: state.mesh,
+        ctx,
+        policies: this.index.policies(meshName),
+        endpointServices: !meshChanges.all && previous !== undefined && onlyEndpointsChanged(previous, ctx, meshChanges.services) ? meshChanges.services : undefined,
+      };
       for (const { nodeId, dataplane, kind } of targets) {
-        const t0 = this.clock();
-        try {
-          const snapshot = this.build(state.mesh, dataplane, kind, ctx, policies);
-          const changed = this.cache.set(nodeId, snapshot);
-          this.servedServices.set(nodeId, servicesOfSnapshot(snapshot));
-          this.metrics.generated('ok', (this.clock() - t0) / 1000);
-          regenerated.push(nodeId);
-          if (changed.length > 0) {
-            pushed.push(nodeId);
-            this.metrics.pushed();
-          }
-        } catch (err) {
-          this.metrics.generated('error', (this.clock() - t0) / 1000);
-          failed.push(nodeId);
-          this.logger.error('xDS generation failed; the dataplane keeps its last configuration', { nodeId, error: err });
-        }
+        const patch = work.endpointServices !== undefined && !meshChanges.dataplanes.has(dataplane.name) && !this.failedNodes.has(nodeId) && this.cache.get(nodeId) !== undefined;
+        items.push({ work, nodeId, dataplane, kind, patch });
       }
     }
+    return { changes: changes.count, started: this.clock(), items, next: 0, regenerated: [], patched: [], pushed: [], failed: [] };
+  }
+
+  /**
+   * Generates and pushes the next nodes of `run`. With `chunked`, stops after {@link chunkSize}
+   * nodes or {@link chunkBudgetMs} and schedules the rest on the next turn of the event loop;
+   * otherwise runs to the end. Returns the batch's stats once it is done.
+   */
+  private runChunk(run: BatchRun, chunked: boolean): BatchStats | undefined {
+    const chunkStart = this.clock();
+    let done = 0;
+    while (run.next < run.items.length) {
+      if (this.run !== run) return undefined; // stopped meanwhile
+      if (chunked && done > 0 && (done >= this.chunkSize || this.clock() - chunkStart >= this.chunkBudgetMs)) {
+        this.chunkHandle = this.timers.setImmediate(() => {
+          this.chunkHandle = undefined;
+          this.continueBatch(run);
+        });
+        return undefined;
+      }
+      const item = run.items[run.next++] as WorkItem;
+      this.generate(run, item);
+      done++;
+    }
+    return this.finishBatch(run);
+  }
+
+  private continueBatch(run: BatchRun): void {
+    try {
+      this.runChunk(run, true);
+    } catch (err) {
+      // runChunk contains per-dataplane failures itself; anything reaching here is a bug, and throwing
+      // from an immediate would crash the process.
+      this.logger.error('xDS batch failed', { error: err });
+      this.run = undefined;
+    }
+    this.startPendingBatch();
+  }
+
+  /** Generates (or patches) one node of a batch and sets its snapshot. */
+  private generate(run: BatchRun, item: WorkItem): void {
+    const { nodeId, work } = item;
+    // It disconnected while the batch ran: its snapshot is gone and must stay so.
+    if (!this.connections.has(nodeId)) return;
+    const t0 = this.clock();
+    try {
+      let snapshot: Snapshot | undefined;
+      let patched = false;
+      if (item.patch && work.endpointServices !== undefined) {
+        const current = this.cache.get(nodeId);
+        snapshot = current === undefined ? undefined : patchLoadAssignments(current, work.ctx, work.endpointServices, this.encoding);
+        patched = snapshot !== undefined;
+      }
+      if (snapshot === undefined) {
+        snapshot = this.build(work.mesh, item.dataplane, item.kind, work.ctx, work.policies);
+        this.servedServices.set(nodeId, servicesOfSnapshot(snapshot));
+      }
+      const changed = this.cache.set(nodeId, snapshot);
+      this.failedNodes.delete(nodeId);
+      this.metrics.generated('ok', (this.clock() - t0) / 1000);
+      run.regenerated.push(nodeId);
+      if (patched) run.patched.push(nodeId);
+      if (changed.length > 0) {
+        run.pushed.push(nodeId);
+        this.metrics.pushed();
+      }
+    } catch (err) {
+      this.metrics.generated('error', (this.clock() - t0) / 1000);
+      this.failedNodes.add(nodeId);
+      run.failed.push(nodeId);
+      this.logger.error('xDS generation failed; the dataplane keeps its last configuration', { nodeId, error: err });
+    }
+  }
+
+  private finishBatch(run: BatchRun): BatchStats {
+    this.run = undefined;
     const batch: BatchStats = {
-      changes: changes.count,
-      regenerated: regenerated.sort(),
-      pushed: pushed.sort(),
-      failed: failed.sort(),
-      durationMs: this.clock() - started,
+      changes: run.changes,
+      regenerated: run.regenerated.sort(),
+      patched: run.patched.sort(),
+      pushed: run.pushed.sort(),
+      failed: run.failed.sort(),
+      durationMs: this.clock() - run.started,
     };
     this.lastBatch = batch;
     this.totals.batches++;
     this.totals.changes += batch.changes;
-    this.totals.regenerated += regenerated.length;
-    this.totals.failed += failed.length;
-    this.totals.pushes += pushed.length;
+    this.totals.regenerated += batch.regenerated.length;
+    this.totals.failed += batch.failed.length;
+    this.totals.pushes += batch.pushed.length;
     this.metrics.batchDone(batch.changes);
-    if (regenerated.length + failed.length > 0) {
-      this.logger.debug('xDS batch done', { changes: batch.changes, regenerated: regenerated.length, pushed: pushed.length, failed: failed.length, durationMs: batch.durationMs });
+    if (batch.regenerated.length + batch.failed.length > 0) {
+      this.logger.debug('xDS batch done', {
+        changes: batch.changes,
+        regenerated: batch.regenerated.length,
+        patched: batch.patched.length,
+        pushed: batch.pushed.length,
+        failed: batch.failed.length,
+        durationMs: batch.durationMs,
+      });
     }
     return batch;
+  }
+
+  /** The record of ClusterLoadAssignment inputs of `mesh`, created empty. */
+  private loadAssignmentsOf(mesh: string): LoadAssignmentInputs {
+    let inputs = this.loadAssignments.get(mesh);
+    if (inputs === undefined) {
+      inputs = new Map();
+      this.loadAssignments.set(mesh, inputs);
+    }
+    return inputs;
   }
 
   /** Counters since start and the last batch. */
@@ -349,9 +542,11 @@ export class XdsReconciler {
     return {
       ...this.totals,
       connectedNodes: this.connections.size,
+      batchRunning: this.run !== undefined,
       dataplanes: this.index.dataplaneCount,
       remoteDataplanes: this.index.remoteDataplaneCount,
       encodingCache: { size: this.encoding.size, hits: this.encoding.hits, misses: this.encoding.misses },
+      templates: { size: this.templates.size, builds: this.templates.builds },
       lastBatch: this.lastBatch,
     };
   }
@@ -392,7 +587,8 @@ export class XdsReconciler {
   /** The mesh context of `mesh` from the index, with `dataplane` in its current version. */
   private contextWith(mesh: string, dataplane: Resource<DataplaneSpec>): MeshContext {
     const others = [...(this.index.mesh(mesh)?.dataplanes.values() ?? [])].filter((dp) => dp.name !== dataplane.name);
-    return buildMeshContext(mesh, [...others, dataplane], this.zone);
+    // Its own record of assignments: what it builds must not pass for what batches built.
+    return buildMeshContext(mesh, [...others, dataplane], this.zone, { templates: this.templates });
   }
 
   /** Connected dataplanes of a mesh that its pending changes affect, by name. */
@@ -424,14 +620,31 @@ export class XdsReconciler {
     }, this.debounceMs);
   }
 
+  /** The debounce timer fired: start a batch in chunks, or after the one running. */
   private runBatch(): void {
-    try {
-      this.flush();
-    } catch (err) {
-      // flush contains per-dataplane failures itself; anything reaching here is a bug, and throwing
-      // from a timer would crash the process.
-      this.logger.error('xDS batch failed', { error: err });
+    if (this.run !== undefined) {
+      this.rerun = true;
+      return;
     }
+    try {
+      const run = this.prepareBatch();
+      if (run === undefined) return;
+      this.run = run;
+      this.runChunk(run, true);
+    } catch (err) {
+      // Per-dataplane failures are contained; anything reaching here is a bug, and throwing from a
+      // timer would crash the process.
+      this.logger.error('xDS batch failed', { error: err });
+      this.run = undefined;
+    }
+    this.startPendingBatch();
+  }
+
+  /** After a batch ended: changes that arrived while it ran (and already waited out the debounce) start the next one. */
+  private startPendingBatch(): void {
+    if (this.run !== undefined || !this.rerun || this.state !== 'running') return;
+    this.rerun = false;
+    this.runBatch();
   }
 
   /** Follows the change feed until stopped; re-watches from the last revision after a failure. */
@@ -548,4 +761,18 @@ export class XdsReconciler {
       this.sleepTimer = this.timers.setTimeout(() => this.wakeSleep?.(), ms);
     });
   }
+}
+
+/**
+ * True when, between two contexts of a mesh, the services in `changed` kept their existence and
+ * their protocol: then only their endpoints differ, and for a proxy that consumes them nothing but
+ * their ClusterLoadAssignments can (outbound listeners and clusters depend on the protocol, a
+ * proxyless client's listeners on the set of services, policies on neither endpoints nor addresses).
+ */
+function onlyEndpointsChanged(before: MeshContext, after: MeshContext, changed: ReadonlySet<string>): boolean {
+  for (const service of changed) {
+    if (before.endpoints.has(service) !== after.endpoints.has(service)) return false;
+    if (before.protocols.get(service) !== after.protocols.get(service)) return false;
+  }
+  return true;
 }

@@ -1,4 +1,24 @@
 export type { NatsConnectOptions, KdsNats, KdsNatsEvent } from './nats-connection';
+export type { NatsClaims, NatsClaimsInput, NatsClaimBody, NatsClaimType, DecodedNatsJwt } from './nats-jwt';
+export { NATS_JWT_HEADER, encodeNatsJwt, decodeNatsJwt, natsJwtTimeProblem, formatCreds, parseCreds, isPublicKeyOf } from './nats-jwt';
+export type { NatsAuthInitOptions, NatsAuthInitResult, OperatorModeConfigOptions, IssuedZoneToken, NatsAuthority, CheckedZoneToken } from './nats-auth';
+export {
+  NATS_AUTH_FILES,
+  MYCEL_ACCOUNT_NAME,
+  SYSTEM_ACCOUNT_NAME,
+  SYSTEM_NATS_USER,
+  initNatsAuth,
+  natsAuthInitProblems,
+  globalTokenModePermissions,
+  mycelAccountClaims,
+  renderOperatorModeConfig,
+  loadNatsAuthority,
+  checkZoneToken,
+  natsUserOfCreds,
+  isZoneTokenId,
+} from './nats-auth';
+export type { PushAccountJwtOptions, ZoneTokenAuthorityOptions } from './zone-tokens';
+export { ZONE_TOKEN_REVOCATIONS, CLAIMS_UPDATE_SUBJECT, ZoneTokenRevocations, pushAccountJwt, ZoneTokenAuthority } from './zone-tokens';
 export { connectNats, toKdsError, isStreamNotFound } from './nats-connection';
 export { KdsPermissionError, KdsUnavailableError, KdsEntryError } from './kds-errors';
 export {

@@ -1,10 +1,11 @@
 import { JetStreamApiCodes, JetStreamApiError, jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
-import { PermissionViolationError, type NatsConnection } from '@nats-io/nats-core';
+import { PermissionViolationError, credsAuthenticator, type NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import type { Logger } from '@mycel/telemetry';
 import { KdsPermissionError, KdsUnavailableError } from './kds-errors';
 import { escapeToken, streamOfBucket } from './kds-keys';
+import { natsUserOfCreds } from './nats-auth';
 
 /** Options of {@link connectNats}. */
 export interface NatsConnectOptions {
@@ -13,6 +14,11 @@ export interface NatsConnectOptions {
   /** NATS user: `global`, or `zone-<zone>` (see `kdsUserOf`); each control plane has its own. */
   readonly user?: string;
   readonly pass?: string;
+  /**
+   * NATS credentials (`.creds` text: user JWT + nkey seed) for operator-mode servers, e.g. a zone
+   * token; exclusive with `user`/`pass`. The JWT's `name` is the user (inbox prefix, logs).
+   */
+  readonly creds?: string;
   /** Connection name shown by the server (`connz`), e.g. `zone-cp east`. */
   readonly name: string;
   /**
@@ -72,7 +78,11 @@ export interface KdsNats {
  */
 export async function connectNats(options: NatsConnectOptions): Promise<KdsNats> {
   const servers = typeof options.servers === 'string' ? [options.servers] : [...options.servers];
-  const inboxPrefix = options.inboxPrefix ?? (options.user === undefined ? '_INBOX' : `_INBOX.${escapeToken(options.user)}`);
+  if (options.creds !== undefined && (options.user !== undefined || options.pass !== undefined)) {
+    throw new TypeError('connectNats: creds and user/pass are exclusive');
+  }
+  const user = options.creds !== undefined ? natsUserOfCreds(options.creds) : options.user;
+  const inboxPrefix = options.inboxPrefix ?? (user === undefined ? '_INBOX' : `_INBOX.${escapeToken(user)}`);
   let nc: NatsConnection;
   try {
     nc = await connect({
@@ -80,6 +90,7 @@ export async function connectNats(options: NatsConnectOptions): Promise<KdsNats>
       name: options.name,
       ...(options.user !== undefined ? { user: options.user } : {}),
       ...(options.pass !== undefined ? { pass: options.pass } : {}),
+      ...(options.creds !== undefined ? { authenticator: credsAuthenticator(new TextEncoder().encode(options.creds)) } : {}),
       inboxPrefix,
       maxReconnectAttempts: -1,
       reconnectTimeWait: options.reconnectTimeWaitMs ?? 1000,
@@ -88,11 +99,11 @@ export async function connectNats(options: NatsConnectOptions): Promise<KdsNats>
       ...(options.tls !== undefined ? { tls: { ...options.tls } } : {}),
     });
   } catch (err) {
-    throw new KdsUnavailableError(`cannot connect to NATS at ${servers.join(', ')} as ${options.user ?? '(no user)'}: ${(err as Error).message}`, {
+    throw new KdsUnavailableError(`cannot connect to NATS at ${servers.join(', ')} as ${user ?? '(no user)'}: ${(err as Error).message}`, {
       cause: err,
     });
   }
-  return new NatsKdsConnection(nc, options, inboxPrefix);
+  return new NatsKdsConnection(nc, { ...options, ...(user !== undefined ? { user } : {}) }, inboxPrefix);
 }
 
 class NatsKdsConnection implements KdsNats {

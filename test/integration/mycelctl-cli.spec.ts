@@ -338,13 +338,14 @@ describe('mycelctl as a process against a zone-cp process', function () {
       assert.equal(missing.stderr, 'Error: Not Found (404): Dataplane inspect-m/nope not found\n', 'a missing dataplane is not mistaken for a missing feature');
     });
 
-    it('generate dataplane-token prints a token; zone-token says the endpoint is missing (exit 3)', async () => {
+    it('generate dataplane-token prints a token; zone-token says zone tokens come from global (exit 3)', async () => {
       const dp = await cli(['generate', 'dataplane-token', '--name', 'web-a', '--mesh', 'inspect-m', '--tag', 'mycel.io/service=web', '--valid-for', '1h']);
       expectOk(dp, 'dataplane token');
       assert.match(dp.stdout, /^[\w-]+\.[\w-]+\.[\w-]+\n$/);
       const zone = await cli(['generate', 'zone-token', '--zone', 'east']);
       assert.equal(zone.code, 3);
-      assert.match(zone.stderr, /^Error: the control plane does not support zone tokens yet \(405 Method Not Allowed: /);
+      assert.match(zone.stderr, /^Error: Not Found \(404\): zone tokens are issued by the global control plane; this control plane runs in standalone mode/);
+      assert.equal(zone.stdout, '');
       const noMesh = await cli(['generate', 'dataplane-token', '--name', 'x', '--mesh', 'no-such-mesh']);
       assert.equal(noMesh.code, 3);
       assert.match(noMesh.stderr, /^Error: Not Found \(404\): /);

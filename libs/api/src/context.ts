@@ -47,10 +47,35 @@ export interface ZoneApiExtensions {
   dataplaneRules(mesh: string, name: string): Promise<unknown>;
 }
 
+/** What POST /tokens/zone asks for, after validation. */
+export interface ZoneTokenRequest {
+  readonly zone: string;
+  readonly validForMs: number;
+}
+
+/** A zone token as the API returns it. */
+export interface IssuedZoneTokenInfo {
+  /** NATS creds text (secret). */
+  readonly token: string;
+  /** The user's public nkey. */
+  readonly id: string;
+  readonly zone: string;
+  readonly expiresAt: Date;
+}
+
+/** Zone-token issuing and revocation (global in zone-token mode). */
+export interface ZoneTokenExtensions {
+  issueZoneToken(request: ZoneTokenRequest): Promise<IssuedZoneTokenInfo>;
+  /** Records the revocation and has nats-server enforce it. */
+  revokeZoneToken(id: string): Promise<void>;
+}
+
 /** Global-only features: the zone registry's live status. A control plane without them shows Zones without `status`. */
 export interface GlobalApiExtensions {
   /** What KDS knows about zone `zone` (heartbeats, synced resources); undefined when global does not follow it. */
   zoneStatus(zone: string): ZoneStatusInfo | undefined;
+  /** Present in zone-token mode (`--kds-auth-dir`); absent: POST /tokens/zone answers 409 saying how to enable it. */
+  readonly zoneTokens?: ZoneTokenExtensions;
 }
 
 /** Readiness of the control plane as reported by `/readyz`. */

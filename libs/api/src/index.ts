@@ -1,4 +1,4 @@
-export type { ApiContext, ApiAuth, UserTokenRequest, Readiness, ZoneApiExtensions, GlobalApiExtensions, DataplaneTokenRequest } from './context';
+export type { ApiContext, ApiAuth, UserTokenRequest, Readiness, ZoneApiExtensions, GlobalApiExtensions, DataplaneTokenRequest, ZoneTokenExtensions, ZoneTokenRequest, IssuedZoneTokenInfo } from './context';
 export type { ZoneStatusInfo, ZoneKdsInfo } from './controllers/models';
 export type { WriteAttempt } from './write-policy';
 export { multizoneWriteProblem } from './write-policy';

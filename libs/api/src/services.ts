@@ -2,6 +2,7 @@ import type { ApiContext } from './context';
 import { DataplaneService } from './dataplane.service';
 import { ResourceService } from './resource.service';
 import { TokenService } from './token.service';
+import { ZoneTokenService } from './zone-token.service';
 
 /** The per-app service objects controllers delegate to. */
 export interface ApiServices {
@@ -9,6 +10,7 @@ export interface ApiServices {
   readonly resources: ResourceService;
   readonly tokens: TokenService;
   readonly dataplanes: DataplaneService;
+  readonly zoneTokens: ZoneTokenService;
 }
 
 /** Builds the services of one API app. */
@@ -18,5 +20,6 @@ export function createServices(context: ApiContext): ApiServices {
     resources: new ResourceService(context.registry, context.store, { mode: context.mode, ...(context.global !== undefined ? { global: context.global } : {}) }),
     tokens: new TokenService(context.auth),
     dataplanes: new DataplaneService(context.zone),
+    zoneTokens: new ZoneTokenService(context.mode, context.global),
   };
 }

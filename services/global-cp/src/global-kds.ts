@@ -15,6 +15,8 @@ const ZONE_TYPE = 'Zone';
 export interface GlobalKdsOptions {
   /** The NATS password of the `global` user (or `kds.natsUser`). */
   readonly password: string | undefined;
+  /** Zone-token mode: `global.creds` of the auth dir (exclusive with `password`). */
+  readonly creds?: string;
   /** How often Zone resources are re-read and heartbeating zones registered, in ms; default 2000. */
   readonly registryIntervalMs?: number;
 }
@@ -35,14 +37,14 @@ export function startGlobalKds(ctx: ControlPlaneExtensionContext, options: Globa
   const user = config.kds.natsUser !== '' ? config.kds.natsUser : GLOBAL_NATS_USER;
   const logger = ctx.logger.child({ component: 'kds' });
   const intervalMs = options.registryIntervalMs ?? 2000;
-  logger.info('kds: connecting to NATS in the background', { servers: natsServers(config), user });
+  logger.info('kds: connecting to NATS in the background', { servers: natsServers(config), user, auth: options.creds !== undefined ? 'zone-token mode (global.creds)' : 'password' });
   const sync = startInBackground<KdsNats, GlobalKdsSync>({
     name: 'kds',
     logger,
     connect: () =>
       connectNats({
         servers: natsServers(config),
-        user,
+        ...(options.creds !== undefined ? { creds: options.creds } : { user }),
         ...(options.password !== undefined ? { pass: options.password } : {}),
         name: `global-cp ${ctx.instanceId}`,
         waitOnFirstConnect: true,

@@ -32,6 +32,7 @@ describe('docs/cli.md', () => {
       'generate dataplane-token',
       'generate zone-token',
       'generate signing-key',
+      'revoke zone-token',
       'version',
       'completion',
     ]) {

@@ -99,13 +99,20 @@ Error: applying dataplane demo/web-2 (from dp.yaml, document 2): Invalid Resourc
 
 ## Features that wait for the control plane
 
-\`inspect dataplane --type config|rules\` (\`GET /meshes/{mesh}/dataplanes/{name}/_config\` and \`/_rules\`),
-\`generate dataplane-token\` (\`POST /tokens/dataplane\` with \`{mesh, name, tags?, validFor}\` → \`{token}\`)
-and \`generate zone-token\` (\`POST /tokens/zone\` with \`{zone, validFor}\` → \`{token}\`) call endpoints
-that today's control plane does not serve yet. They say so — \`Error: the control plane does not
-support dataplane tokens yet (405 Method Not Allowed: …)\` — and exit ${EXIT_REJECTED}; they work unchanged
-once the endpoints exist. Zone status comes from ZoneInsights, which only a global control plane
+\`inspect dataplane --type config|rules\` (\`GET /meshes/{mesh}/dataplanes/{name}/_config\` and \`/_rules\`)
+and \`generate dataplane-token\` (\`POST /tokens/dataplane\` with \`{mesh, name, tags?, validFor}\` → \`{token}\`)
+call endpoints that an older control plane does not serve. They say so — \`Error: the control plane does not
+support dataplane tokens yet (405 Method Not Allowed: …)\` — and exit ${EXIT_REJECTED}. Zone status comes from ZoneInsights, which only a global control plane
 with connected zones writes.
+
+## Zone tokens
+
+\`generate zone-token\` (\`POST /tokens/zone\` with \`{zone, validFor}\` → \`{token, id, zone, expiresAt}\`) and
+\`revoke zone-token\` (\`POST /tokens/zone/revocations\` with \`{id}\`) talk to the **global** control plane
+started in zone-token mode (\`--kds-auth-dir\`, see docs/multizone.md). The token is NATS credentials; it is
+printed to stdout (or written with mode 0600 by \`--output-file\`) and its id goes to stderr. A zone or
+standalone control plane answers 404 and a global one without zone-token mode 409, each saying why;
+mycelctl shows that answer and exits ${EXIT_REJECTED}.
 
 ## Environment
 

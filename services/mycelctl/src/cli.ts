@@ -9,6 +9,7 @@ import { registerDeleteCommand } from './commands/delete.command';
 import { registerDocsCommand } from './commands/docs.command';
 import { registerGenerateCommands } from './commands/generate.command';
 import { registerGetCommand } from './commands/get.command';
+import { registerRevokeCommands } from './commands/revoke.command';
 import { registerInspectCommands } from './commands/inspect.command';
 import { registerVersionCommand } from './commands/version.command';
 import { COMPLETE_COMMAND, completeWords } from './completion';
@@ -39,6 +40,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerDeleteCommand(program, ctx);
   registerInspectCommands(program, ctx);
   registerGenerateCommands(program, ctx);
+  registerRevokeCommands(program, ctx);
   registerVersionCommand(program, ctx);
   registerCompletionCommand(program, ctx);
   registerDocsCommand(program, ctx);

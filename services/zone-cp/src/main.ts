@@ -8,6 +8,9 @@ import type { ControlPlaneExtension } from '@mycel/runtime';
 import { registerPolicyTypes } from '@mycel/policies';
 import { createLogger } from '@mycel/telemetry';
 import { STANDALONE_ZONE, startZoneXds } from '@mycel/zone';
+import { checkZoneToken } from '@mycel/kds';
+import type { CheckedZoneToken } from '@mycel/kds';
+import { readFileSync } from 'node:fs';
 import { startZoneKds } from './zone-kds';
 
 
@@ -49,6 +52,17 @@ async function run(flags: RunFlags): Promise<void> {
     process.stderr.write(`mycel-zone-cp: cannot read kds.natsPasswordFile: ${(err as Error).message}\n`);
     process.exit(EXIT_CONFIG);
   }
+  let zoneToken: CheckedZoneToken | undefined;
+  if (config.kds.zoneTokenFile !== '') {
+    try {
+      zoneToken = checkZoneToken(readFileSync(config.kds.zoneTokenFile, 'utf8'), config.zone, new Date());
+    } catch (err) {
+      if (!(err instanceof ValidationError) && !(err instanceof Error && 'code' in err)) throw err;
+      // checkZoneToken's messages never contain the seed.
+      process.stderr.write(`mycel-zone-cp: zone token ${config.kds.zoneTokenFile}: ${(err as Error).message}\n`);
+      process.exit(EXIT_CONFIG);
+    }
+  }
 
   const logger = createLogger({ level: config.logLevel }, { service: 'zone-cp' });
   await serveUntilSignal('mycel-zone-cp', logger, () =>
@@ -72,7 +86,7 @@ async function run(flags: RunFlags): Promise<void> {
         });
         if (config.mode !== 'zone') return xds;
         // In the background: the zone serves xDS and admits dataplanes while NATS or global is unreachable.
-        const kds = startZoneKds(ctx, password);
+        const kds = startZoneKds(ctx, zoneToken !== undefined ? { creds: zoneToken } : { password });
         return {
           zoneApi: xds.zoneApi,
           stop: async () => {

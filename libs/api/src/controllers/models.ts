@@ -133,3 +133,28 @@ export interface DataplaneRevocationRequestBody {
   /** The `jti` claim of the token to revoke. */
   jti: string;
 }
+
+/** POST /tokens/zone request (global control plane in zone-token mode). */
+export interface ZoneTokenRequestBody {
+  /** The zone the token is for (DNS-1123 name); its control plane runs with `--zone <zone>`. */
+  zone: string;
+  /** Lifetime such as `8760h` (default, one year); at least 1s, at most 10 years. */
+  validFor?: string;
+}
+
+/** A newly issued zone token. */
+export interface ZoneTokenResponse {
+  /** The NATS credentials (user JWT and nkey seed, `.creds` format) the zone control plane connects with. Secret. */
+  token: string;
+  /** Token id: the NATS user's public nkey; what `POST /tokens/zone/revocations` takes. */
+  id: string;
+  zone: string;
+  /** When nats-server stops accepting it (RFC 3339, whole seconds). */
+  expiresAt: string;
+}
+
+/** POST /tokens/zone/revocations request. */
+export interface ZoneTokenRevocationRequestBody {
+  /** The zone token's id (`U…`, from the issue response). */
+  id: string;
+}

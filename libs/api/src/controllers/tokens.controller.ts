@@ -2,7 +2,7 @@ import type { Request as ExRequest } from 'express';
 import { Body, Controller, Post, Request, Route, Security, SuccessResponse, Tags } from '@tsoa/runtime';
 import { identityOf } from '../authentication';
 import type { ApiServices } from '../services';
-import type { RevocationRequestBody, TokenResponse, UserTokenRequestBody } from './models';
+import type { RevocationRequestBody, TokenResponse, UserTokenRequestBody, ZoneTokenRequestBody, ZoneTokenResponse, ZoneTokenRevocationRequestBody } from './models';
 
 /** Token issuing and revocation (admin only). */
 @Route('tokens')
@@ -26,6 +26,26 @@ export class TokensController extends Controller {
   public async revoke(@Request() req: ExRequest, @Body() body: RevocationRequestBody): Promise<void> {
     void body;
     await this.services.tokens.revoke(identityOf(req), req.body);
+    this.setStatus(204);
+  }
+
+  /**
+   * Issues a zone token: NATS credentials (a user JWT for `zone-<zone>` with exactly that zone's KDS
+   * permissions and an expiry, plus its nkey seed) the zone control plane connects with. Global
+   * control plane in zone-token mode only (`--kds-auth-dir`); admin only.
+   */
+  @Post('zone')
+  public async issueZoneToken(@Request() req: ExRequest, @Body() body: ZoneTokenRequestBody): Promise<ZoneTokenResponse> {
+    void body;
+    return this.services.zoneTokens.issue(identityOf(req), req.body);
+  }
+
+  /** Revokes a zone token by id; nats-server disconnects the zone and refuses it from then on. Admin only. */
+  @Post('zone/revocations')
+  @SuccessResponse(204, 'revoked')
+  public async revokeZoneToken(@Request() req: ExRequest, @Body() body: ZoneTokenRevocationRequestBody): Promise<void> {
+    void body;
+    await this.services.zoneTokens.revoke(identityOf(req), req.body);
     this.setStatus(204);
   }
 }

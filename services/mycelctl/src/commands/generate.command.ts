@@ -1,3 +1,4 @@
+import { chmodSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { durationProblem } from '@mycel/core';
 import type { ApiClient } from '../api-client';
@@ -11,6 +12,8 @@ import { resourcePath } from '../type-catalog';
 
 /** Token lifetime when `--valid-for` is not given. */
 export const DEFAULT_TOKEN_VALIDITY = '24h';
+/** Zone token lifetime when `--valid-for` is not given (the API's default too): one year. */
+export const DEFAULT_ZONE_TOKEN_VALIDITY = '8760h';
 
 /** `generate dataplane-token|zone-token|signing-key`. */
 export function registerGenerateCommands(program: Command, ctx: CliContext): void {
@@ -40,12 +43,24 @@ export function registerGenerateCommands(program: Command, ctx: CliContext): voi
 
   generate
     .command('zone-token')
-    .description('issue a token a zone control plane presents to the global one (POST /tokens/zone); prints the token')
-    .requiredOption('--zone <name>', 'name of the zone')
-    .option('--valid-for <duration>', 'lifetime, e.g. 24h, 720h', DEFAULT_TOKEN_VALIDITY)
-    .action(async (flags: { zone: string; validFor: string }) => {
+    .summary('issue a zone token (NATS credentials) on the global control plane')
+    .description(
+      'issue a token a zone control plane connects to NATS with (POST /tokens/zone on the global control plane in zone-token mode): ' +
+        'NATS creds for user zone-<zone>, allowed exactly that zone\'s KDS subjects, expiring after --valid-for. ' +
+        'Prints the creds (a secret) to stdout, or writes them to --output-file with mode 0600; the token id (for revoke zone-token) goes to stderr',
+    )
+    .requiredOption('--zone <name>', 'name of the zone (its control plane runs with --zone <name>)')
+    .option('--valid-for <duration>', 'lifetime, e.g. 720h, 8760h (at most 10 years)', DEFAULT_ZONE_TOKEN_VALIDITY)
+    .option('-o, --output-file <file>', 'write the creds to this file (mode 0600) instead of stdout')
+    .action(async (flags: { zone: string; validFor: string; outputFile?: string }) => {
       const body = { zone: checkName(flags.zone, '--zone'), validFor: checkValidity(flags.validFor) };
-      ctx.print(`${await issueToken(ctx.client(), '/tokens/zone', body, 'zone tokens')}\n`);
+      const issued = await issueZoneToken(ctx.client(), body);
+      if (flags.outputFile === undefined) {
+        ctx.print(issued.token.endsWith('\n') ? issued.token : `${issued.token}\n`);
+      } else {
+        writeSecretFile(ctx.absolute(flags.outputFile), issued.token);
+      }
+      ctx.note(`zone token ${issued.id} for zone ${issued.zone}, expires ${issued.expiresAt}${flags.outputFile !== undefined ? `, written to ${flags.outputFile}` : ''}\n`);
     });
 
   withCompletion(
@@ -83,6 +98,44 @@ async function issueToken(client: ApiClient, path: string, body: unknown, featur
   const token = (res.json as { token?: unknown } | undefined)?.token;
   if (typeof token !== 'string' || token === '') throw new UnsupportedError(feature, undefined, `POST ${path} answered ${res.status} without a token`);
   return token;
+}
+
+/** What POST /tokens/zone answers. */
+interface IssuedZoneToken {
+  readonly token: string;
+  readonly id: string;
+  readonly zone: string;
+  readonly expiresAt: string;
+}
+
+/**
+ * POSTs a zone token request. Only a 405 means the endpoint is missing (an older control plane);
+ * a 404 or 409 carries the server's reason (not global, or global without zone-token mode) and is
+ * shown as it is.
+ */
+async function issueZoneToken(client: ApiClient, body: unknown): Promise<IssuedZoneToken> {
+  let res;
+  try {
+    res = await client.request('POST', '/tokens/zone', { body });
+  } catch (err) {
+    if (err instanceof ApiRejectedError && err.status === 405) throw new UnsupportedError('zone tokens', err);
+    throw err;
+  }
+  const answer = res.json as Partial<IssuedZoneToken> | undefined;
+  if (typeof answer?.token !== 'string' || answer.token === '' || typeof answer.id !== 'string') {
+    throw new UnsupportedError('zone tokens', undefined, `POST /tokens/zone answered ${res.status} without a token`);
+  }
+  return { token: answer.token, id: answer.id, zone: String(answer.zone ?? ''), expiresAt: String(answer.expiresAt ?? '') };
+}
+
+/** Writes a secret to `path` with mode 0600 (also when the file existed with a wider mode). */
+function writeSecretFile(path: string, text: string): void {
+  try {
+    writeFileSync(path, text, { mode: 0o600 });
+    chmodSync(path, 0o600);
+  } catch (err) {
+    throw new UsageError(`cannot write ${path}: ${(err as Error).message}`);
+  }
 }
 
 /** `--tag k=v` flags as `{k: v}` (the API binds a token to one value per tag); a repeated key is a usage error. */

@@ -9,6 +9,8 @@ import type { ChangeKind } from './scenarios/fanout.scenario';
 import { runGeneration } from './scenarios/generation.scenario';
 import { KDS_DEFAULTS, runKds } from './scenarios/kds.scenario';
 import { SCALE_DEFAULTS, runScale } from './scenarios/scale.scenario';
+import { CONVERGENCE_DEFAULTS, runConvergence } from './scenarios/convergence.scenario';
+import { STORM_DEFAULTS, runStorm } from './scenarios/storm.scenario';
 
 // Mycel benchmarks. Build first (`npm run build`), then `npm run bench` or
 // `node bench/dist/main.js --scenario all`. Results go to bench/results/<date>.json and latest.md.
@@ -29,9 +31,15 @@ const USAGE = `usage: node bench/dist/main.js [options]
   --channels own|shared              fanout: own HTTP/2 connection per dataplane (default) or shared
   --streams-per-channel N            with --channels shared (default 50)
   --gap-ms N                         fanout: pause after each round (default 1500)
+  --zones N                          convergence: zones (default 2)
+  --zone-dataplanes N                convergence: connected dataplanes per zone (default 1000)
+  --convergence-changes N            convergence: measured policy changes at global (default 100)
+  --convergence-gap-ms N             convergence: pause after each round (default 300)
   --scale-steps N,N,…                scale: connected dataplanes after each step (default 1000,5000,10000)
   --scale-workers N                  scale: worker processes hosting the dataplanes (default 4)
   --scale-hold-ms N                  scale: idle observation per step (default 5000)
+  --storm-dataplanes N               storm: dataplanes connected when zone-cp is killed (default 10000)
+  --storm-workers N                  storm: worker processes hosting them (default 4)
   --kds-duration S                   kds: seconds of writes at global (default 60)
   --kds-rate N                       kds: writes per second at global (default 200)
   --kds-zones N                      kds: zones, spread over 2 worker processes (default 10)
@@ -63,9 +71,15 @@ async function main(): Promise<void> {
       'gap-ms': { type: 'string' },
       'cpu-prof-dir': { type: 'string' },
       'heap-snapshot-dir': { type: 'string' },
+      zones: { type: 'string' },
+      'zone-dataplanes': { type: 'string' },
+      'convergence-changes': { type: 'string' },
+      'convergence-gap-ms': { type: 'string' },
       'scale-steps': { type: 'string' },
       'scale-workers': { type: 'string' },
       'scale-hold-ms': { type: 'string' },
+      'storm-dataplanes': { type: 'string' },
+      'storm-workers': { type: 'string' },
       'kds-duration': { type: 'string' },
       'kds-rate': { type: 'string' },
       'kds-zones': { type: 'string' },
@@ -102,6 +116,12 @@ async function main(): Promise<void> {
   for (let i = 1; i < scaleSteps.length; i++) if ((scaleSteps[i] as number) <= (scaleSteps[i - 1] as number)) throw new Error('--scale-steps must ascend');
   const scaleWorkers = positive('scale-workers', values['scale-workers'], SCALE_DEFAULTS.workers);
   const scaleHoldMs = positive('scale-hold-ms', values['scale-hold-ms'], SCALE_DEFAULTS.holdMs);
+  const zones = positive('zones', values.zones, CONVERGENCE_DEFAULTS.zones);
+  const zoneDataplanes = positive('zone-dataplanes', values['zone-dataplanes'], CONVERGENCE_DEFAULTS.dataplanesPerZone);
+  const convergenceChanges = positive('convergence-changes', values['convergence-changes'], CONVERGENCE_DEFAULTS.changes);
+  const convergenceGapMs = values['convergence-gap-ms'] === undefined ? CONVERGENCE_DEFAULTS.gapMs : Number(values['convergence-gap-ms']);
+  const stormDataplanes = positive('storm-dataplanes', values['storm-dataplanes'], STORM_DEFAULTS.dataplanes);
+  const stormWorkers = positive('storm-workers', values['storm-workers'], STORM_DEFAULTS.workers);
   const gapMs = values['gap-ms'] === undefined ? 1500 : Number(values['gap-ms']);
   const log = (line: string): void => {
     process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
@@ -139,6 +159,24 @@ async function main(): Promise<void> {
     figures.push(...result.figures);
     details['fanout'] = result.details;
   }
+  if (runs('convergence')) {
+    const result = await runConvergence({
+      ...CONVERGENCE_DEFAULTS,
+      zones,
+      dataplanesPerZone: zoneDataplanes,
+      services,
+      outbounds: 5,
+      changes: convergenceChanges,
+      protocol: values.protocol,
+      channels: { mode: values.channels, streamsPerChannel },
+      gapMs: convergenceGapMs,
+      ...(values['cpu-prof-dir'] !== undefined ? { cpuProfDir: values['cpu-prof-dir'] } : {}),
+      logLevel: values['log-level'],
+      log,
+    });
+    figures.push(...result.figures);
+    details['convergence'] = result.details;
+  }
   if (runs('scale')) {
     const result = await runScale({
       steps: scaleSteps,
@@ -155,6 +193,23 @@ async function main(): Promise<void> {
     });
     figures.push(...result.figures);
     details['scale'] = result.details;
+  }
+  if (runs('storm')) {
+    const result = await runStorm({
+      ...STORM_DEFAULTS,
+      dataplanes: stormDataplanes,
+      services,
+      outbounds: 5,
+      protocol: values.protocol,
+      channels: { mode: values.channels, streamsPerChannel },
+      workers: stormWorkers,
+      connectConcurrency: 100,
+      ...(values['cpu-prof-dir'] !== undefined ? { cpuProfDir: values['cpu-prof-dir'] } : {}),
+      logLevel: values['log-level'],
+      log,
+    });
+    figures.push(...result.figures);
+    details['storm'] = result.details;
   }
   if (runs('kds')) {
     const result = await runKds({
@@ -193,7 +248,9 @@ async function main(): Promise<void> {
       workers,
       channels: values.channels,
       ...(values.channels === 'shared' ? { 'streams-per-channel': streamsPerChannel } : {}),
+      ...(runs('convergence') ? { zones, 'zone-dataplanes': zoneDataplanes, 'convergence-changes': convergenceChanges, 'convergence-gap-ms': convergenceGapMs } : {}),
       ...(runs('scale') ? { 'scale-steps': scaleSteps.join(','), 'scale-workers': scaleWorkers, 'scale-hold-ms': scaleHoldMs } : {}),
+      ...(runs('storm') ? { 'storm-dataplanes': stormDataplanes, 'storm-workers': stormWorkers } : {}),
       ...(runs('kds') ? { 'kds-duration': kdsDuration, 'kds-rate': kdsRate, 'kds-zones': kdsZones, 'kds-offline-changes': kdsOfflineChanges } : {}),
     },
     figures,

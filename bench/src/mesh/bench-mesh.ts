@@ -31,6 +31,10 @@ export interface BenchMeshOptions {
   readonly hub: boolean;
   /** Proxyless gRPC clients (no inbound), each calling `outbounds` gRPC services. */
   readonly proxylessClients: number;
+  /** Prefix of every dataplane name (services keep their names), so meshes of several zones do not collide; none by default. */
+  readonly namePrefix?: string;
+  /** Index of the first {@link dataplaneAddress}, so meshes of several zones use distinct addresses; 0 by default. */
+  readonly firstAddress?: number;
 }
 
 /** A benchmark mesh: services, the dataplanes under test, and the hub's instances (never connected). */
@@ -68,22 +72,23 @@ export function benchMesh(options: BenchMeshOptions): BenchMesh {
   const perService = new Array<number>(count).fill(0);
   const dataplanes: BenchDataplane[] = [];
   const total = Math.max(options.dataplanes, count);
-  let n = 0;
+  const prefix = options.namePrefix ?? '';
+  let n = options.firstAddress ?? 0;
   for (let j = 0; j < total; j++) {
     const i = j % count;
     const k = perService[i] ?? 0;
     perService[i] = k + 1;
     const calls: string[] = options.hub ? [HUB_SERVICE] : [];
     for (let o = 1; calls.length < outbounds && o < count; o++) calls.push(serviceName((i + o) % count));
-    dataplanes.push(envoyDataplane(`${serviceName(i)}-${k}`, serviceName(i), serviceProtocol(i), dataplaneAddress(n++), calls));
+    dataplanes.push(envoyDataplane(`${prefix}${serviceName(i)}-${k}`, serviceName(i), serviceProtocol(i), dataplaneAddress(n++), calls));
   }
   dataplanes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const grpcServices = services.filter((_, i) => serviceProtocol(i) === 'grpc');
   for (let c = 0; c < options.proxylessClients; c++) {
     const calls = grpcServices.length === 0 ? [] : Array.from({ length: Math.min(outbounds, grpcServices.length) }, (_, o) => grpcServices[(c + o) % grpcServices.length] as string);
-    dataplanes.push(proxylessClient(`grpc-client-${c}`, dataplaneAddress(n++), calls));
+    dataplanes.push(proxylessClient(`${prefix}grpc-client-${c}`, dataplaneAddress(n++), calls));
   }
-  const hub = options.hub ? [0, 1].map((k) => envoyDataplane(`${HUB_SERVICE}-${k}`, HUB_SERVICE, 'http', dataplaneAddress(n++), [])) : [];
+  const hub = options.hub ? [0, 1].map((k) => envoyDataplane(`${prefix}${HUB_SERVICE}-${k}`, HUB_SERVICE, 'http', dataplaneAddress(n++), [])) : [];
   return { services, dataplanes, hub };
 }
 

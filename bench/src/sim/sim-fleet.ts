@@ -59,6 +59,8 @@ export interface ResyncResult {
   readonly otherVersions: number;
   /** Streams reopened meanwhile (each failed attempt counts). */
   readonly attempts: number;
+  /** Statuses of the streams that ended meanwhile, `code: details` → count. */
+  readonly endings: Record<string, number>;
 }
 
 /** What {@link SimFleet.connect} observed. */
@@ -226,11 +228,17 @@ export class SimFleet {
     const latencies: number[] = [];
     let sameVersions = 0;
     let otherVersions = 0;
+    const endings: Record<string, number> = {};
     return new Promise<ResyncResult>((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
         this.activity = undefined;
-        resolve({ latencies, missing: pending.size, sameVersions, otherVersions, attempts: this.attempts - attemptsBefore });
+        this.ending = undefined;
+        resolve({ latencies, missing: pending.size, sameVersions, otherVersions, attempts: this.attempts - attemptsBefore, endings });
+      };
+      this.ending = (_dp, status) => {
+        const key = `${status.code}: ${status.details}`;
+        endings[key] = (endings[key] ?? 0) + 1;
       };
       const attemptsBefore = this.attempts;
       const check = (dp: SimDataplane): void => {

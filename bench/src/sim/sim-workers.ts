@@ -52,8 +52,7 @@ export class SimWorkers {
   async connect(specs: readonly SimSpec[], options: ConnectOptions, append = false): Promise<FleetConnectResult> {
     const parts = this.workers.map((_, w) => specs.filter((_s, i) => i % this.workers.length === w));
     const results = await Promise.all(this.workers.map((worker, w) => worker.call<ConnectResult>('connect', { specs: parts[w], options, append })));
-    const endings: Record<string, number> = {};
-    for (const r of results) for (const [k, v] of Object.entries(r.endings)) endings[k] = (endings[k] ?? 0) + v;
+    const endings = mergeCounts(results.map((r) => r.endings));
     return {
       synced: results.reduce((a, r) => a + r.synced, 0),
       failed: results.reduce((a, r) => a + r.failed, 0),
@@ -88,6 +87,7 @@ export class SimWorkers {
       sameVersions: results.reduce((a, r) => a + r.sameVersions, 0),
       otherVersions: results.reduce((a, r) => a + r.otherVersions, 0),
       attempts: results.reduce((a, r) => a + r.attempts, 0),
+      endings: mergeCounts(results.map((r) => r.endings)),
     };
   }
 
@@ -110,4 +110,11 @@ export class SimWorkers {
   async stop(): Promise<void> {
     await Promise.all(this.workers.map((worker) => worker.stop()));
   }
+}
+
+/** Sums count records key by key. */
+function mergeCounts(records: ReadonlyArray<Readonly<Record<string, number>>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of records) for (const [k, v] of Object.entries(r)) out[k] = (out[k] ?? 0) + v;
+  return out;
 }

@@ -2,8 +2,8 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { writeResults } from './report/bench-report';
-import type { BenchResults, Figure } from './report/bench-report';
+import { SCENARIOS, writeResults } from './report/bench-report';
+import type { BenchResults, Figure, Scenario } from './report/bench-report';
 import { CHANGE_KINDS, runFanout } from './scenarios/fanout.scenario';
 import type { ChangeKind } from './scenarios/fanout.scenario';
 import { runGeneration } from './scenarios/generation.scenario';
@@ -11,13 +11,10 @@ import { KDS_DEFAULTS, runKds } from './scenarios/kds.scenario';
 import { SCALE_DEFAULTS, runScale } from './scenarios/scale.scenario';
 import { CONVERGENCE_DEFAULTS, runConvergence } from './scenarios/convergence.scenario';
 import { STORM_DEFAULTS, runStorm } from './scenarios/storm.scenario';
+import { CERTIFICATES_DEFAULTS, runCertificates } from './scenarios/certificates.scenario';
 
 // Mycel benchmarks. Build first (`npm run build`), then `npm run bench` or
 // `node bench/dist/main.js --scenario all`. Results go to bench/results/<date>.json and latest.md.
-
-/** Every scenario, in the order they run and appear in the report. */
-const SCENARIOS = ['generation', 'fanout', 'convergence', 'scale', 'storm', 'kds', 'certificates'] as const;
-type Scenario = (typeof SCENARIOS)[number];
 
 const USAGE = `usage: node bench/dist/main.js [options]
   --scenario LIST                    comma-separated: generation, fanout, convergence, scale, storm, kds,
@@ -226,6 +223,11 @@ async function main(): Promise<void> {
     figures.push(...result.figures);
     details['kds'] = result.details;
   }
+  if (runs('certificates')) {
+    const result = runCertificates({ ...CERTIFICATES_DEFAULTS, log });
+    figures.push(...result.figures);
+    details['certificates'] = result.details;
+  }
   const results: BenchResults = {
     startedAt,
     finishedAt: new Date().toISOString(),
@@ -241,11 +243,9 @@ async function main(): Promise<void> {
     parameters: {
       scenario,
       services,
-      dataplanes,
-      changes,
-      kinds: kinds.join(','),
+      ...(runs('generation') || runs('fanout') ? { changes } : {}),
+      ...(runs('fanout') ? { dataplanes, kinds: kinds.join(','), workers } : {}),
       protocol: values.protocol,
-      workers,
       channels: values.channels,
       ...(values.channels === 'shared' ? { 'streams-per-channel': streamsPerChannel } : {}),
       ...(runs('convergence') ? { zones, 'zone-dataplanes': zoneDataplanes, 'convergence-changes': convergenceChanges, 'convergence-gap-ms': convergenceGapMs } : {}),
@@ -261,7 +261,7 @@ async function main(): Promise<void> {
     return;
   }
   const written = writeResults(values.results, results);
-  log(`results: ${written.json}, ${written.markdown}`);
+  log(`results: ${written.json}, ${written.latestJson}, ${written.markdown}`);
 }
 
 main().catch((err: unknown) => {

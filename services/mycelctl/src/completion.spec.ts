@@ -27,10 +27,11 @@ describe('shell completion', () => {
   });
 
   it('completes commands and subcommands, never hidden ones', async () => {
-    assert.deepEqual(await complete(''), ['apply', 'completion', 'config', 'delete', 'generate', 'get', 'inspect', 'version']);
+    assert.deepEqual(await complete(''), ['apply', 'completion', 'config', 'delete', 'generate', 'get', 'inspect', 'revoke', 'version']);
     assert.deepEqual(await complete('ge'), ['generate', 'get']);
     assert.deepEqual(await complete('config', 'control-planes', ''), ['add', 'list', 'remove', 'use']);
     assert.deepEqual(await complete('inspect', 'd'), ['dataplane', 'dataplanes']);
+    assert.deepEqual(await complete('revoke', ''), ['zone-token']);
   });
 
   it('completes the options of the command and the global ones', async () => {

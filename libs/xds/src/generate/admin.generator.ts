@@ -22,6 +22,8 @@ export const ENVOY_ADMIN_ADDRESS = '127.0.0.1';
  */
 export const adminGenerator: ResourceGenerator = {
   name: 'admin',
+  // Reads nothing of the context: the dataplane alone decides.
+  contextKey: () => '',
   generate(ctx: MeshContext, proxy: Proxy): ResourceSet {
     const set = new ResourceSet();
     const networking = proxy.dataplane.spec.networking;

@@ -89,7 +89,13 @@ export function edsCluster(name: string, protocol: Protocol): JsonObject {
  * its constructor reads, unambiguously joined.
  */
 export function memoKey(kind: string, ...inputs: ReadonlyArray<string | number>): string {
-  return JSON.stringify([kind, ...inputs]);
+  let key = kind;
+  for (const input of inputs) {
+    // NUL separates the inputs; the rare input containing one makes the key JSON instead.
+    if (typeof input === 'string' && input.includes('\u0000')) return JSON.stringify([kind, ...inputs]);
+    key += `\u0000${input}`;
+  }
+  return key;
 }
 
 /** {@link edsCluster}, memoised in `ctx.templates` by name and protocol (shared, frozen). */

@@ -2,7 +2,7 @@ import type { XdsResource, XdsTypeUrl, Snapshot } from '../resource-types';
 import { PUSH_ORDER } from '../resource-types';
 import { adminGenerator } from './admin.generator';
 import { assertConsistent } from './consistency';
-import { EncodingCache } from './encoding-cache';
+import { EncodingCache, isSharedResource } from './encoding-cache';
 import { endpointsGenerator } from './endpoints.generator';
 import type { ResourceGenerator } from './generator';
 import { inboundGenerator } from './inbound.generator';
@@ -11,6 +11,7 @@ import type { MeshContext, Proxy } from './proxy';
 import { assertSameMesh } from './proxy';
 import { proxylessGenerator } from './proxyless.generator';
 import { ResourceSet } from './resource-set';
+import type { ResourceEntry } from './resource-set';
 
 /** Generators of an Envoy sidecar, in the order they run. */
 export const ENVOY_GENERATORS: readonly ResourceGenerator[] = Object.freeze([inboundGenerator, outboundGenerator, endpointsGenerator, adminGenerator]);
@@ -34,8 +35,27 @@ export interface GenerateOptions {
 export function generateResources(proxy: Proxy, ctx: MeshContext): ResourceSet {
   assertSameMesh(proxy, ctx);
   const set = new ResourceSet();
-  for (const generator of proxy.kind === 'grpc' ? PROXYLESS_GENERATORS : ENVOY_GENERATORS) set.addAll(generator.generate(ctx, proxy));
+  for (const generator of proxy.kind === 'grpc' ? PROXYLESS_GENERATORS : ENVOY_GENERATORS) {
+    if (generator.contextKey === undefined) set.addAll(generator.generate(ctx, proxy));
+    else for (const entry of memoisedOutput(generator, generator.contextKey(ctx, proxy), ctx, proxy)) set.add(entry.typeUrl, entry.message);
+  }
   return set;
+}
+
+/** The output of a generator with a `contextKey`, from `ctx.templates` when it has the one for this dataplane object, kind and key. */
+function memoisedOutput(generator: ResourceGenerator, key: string, ctx: MeshContext, proxy: Proxy): readonly ResourceEntry[] {
+  let perGenerator = ctx.templates.outputs.get(proxy.dataplane);
+  if (perGenerator === undefined) {
+    perGenerator = new Map();
+    ctx.templates.outputs.set(proxy.dataplane, perGenerator);
+  }
+  const slot = `${generator.name}\u0000${proxy.kind}`;
+  const known = perGenerator.get(slot);
+  if (known !== undefined && known.key === key) return known.entries;
+  const entries = generator.generate(ctx, proxy).entries();
+  // Only shared (frozen) resources may be handed to several sets: plugins edit those through copies.
+  if (entries.every((e) => isSharedResource(e.message))) perGenerator.set(slot, { key, entries });
+  return entries;
 }
 
 /**

@@ -11,4 +11,11 @@ export interface ResourceGenerator {
   readonly name: string;
   /** The resources this concern contributes for `proxy`. */
   generate(ctx: MeshContext, proxy: Proxy): ResourceSet;
+  /**
+   * For a generator whose resources are all shared (memoised in `ctx.templates`) and depend on the
+   * context only through what this returns: the output for one dataplane object (stored resources
+   * are immutable), proxy kind and key is reused from `ctx.templates` instead of being generated
+   * again. Absent: generated every time.
+   */
+  contextKey?(ctx: MeshContext, proxy: Proxy): string;
 }

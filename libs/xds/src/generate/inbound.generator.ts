@@ -26,6 +26,8 @@ import { ResourceSet } from './resource-set';
  */
 export const inboundGenerator: ResourceGenerator = {
   name: 'inbound',
+  // Reads nothing of the context: the dataplane alone decides.
+  contextKey: () => '',
   generate(ctx: MeshContext, proxy: Proxy): ResourceSet {
     const set = new ResourceSet();
     const targets = new Map<string, string>();

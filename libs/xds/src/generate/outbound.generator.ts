@@ -18,6 +18,12 @@ import { ResourceSet } from './resource-set';
  */
 export const outboundGenerator: ResourceGenerator = {
   name: 'outbound',
+  // Reads the context only for the protocols of the destinations.
+  contextKey(ctx: MeshContext, proxy: Proxy): string {
+    let key = '';
+    for (const dest of outboundDestinations(proxy, ctx)) key += `${dest.protocol},`;
+    return key;
+  },
   generate(ctx: MeshContext, proxy: Proxy): ResourceSet {
     const set = new ResourceSet();
     for (const dest of outboundDestinations(proxy, ctx)) {

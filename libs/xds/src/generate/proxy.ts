@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import type { DataplaneInbound, DataplaneSpec, JsonObject, MeshSpec, Protocol, Resource } from '@mycel/core';
 import { Labels, MycelError, isProtocol } from '@mycel/core';
 import { shareResource } from './encoding-cache';
+import type { ResourceEntry } from './resource-set';
 
 /** How a dataplane consumes xDS: an Envoy sidecar, or a gRPC application with an xDS client (proxyless). */
 export type ProxyKind = 'envoy' | 'grpc';
@@ -83,39 +84,48 @@ export class ProxyContextError extends MycelError {
 /**
  * Memo of resources shared by many proxies: built on first request, frozen with `shareResource`,
  * then reused. The key must name every input of `build`. Unbounded by default; with `maxEntries`
- * the least recently used entry goes first.
+ * it keeps at least the `maxEntries / 2` most recently used entries and at most `maxEntries`
+ * (two generations: a hit in the old one moves the entry to the young one; when the young one is
+ * full the old one is dropped), so a hit costs one or two map lookups and never a reordering.
  */
 export class SharedResources {
-  private readonly memo = new Map<string, JsonObject>();
-  private readonly maxEntries: number;
+  private young = new Map<string, JsonObject>();
+  private old = new Map<string, JsonObject>();
+  private readonly generationSize: number;
   private buildCount = 0;
 
   constructor(maxEntries = Number.POSITIVE_INFINITY) {
-    this.maxEntries = maxEntries;
+    this.generationSize = Math.max(1, Math.floor(maxEntries / 2));
   }
 
   /** The resource memoised under `key`, built by `build` the first time. */
   get<T extends JsonObject>(key: string, build: () => T): T {
-    let message = this.memo.get(key);
+    let message = this.young.get(key);
+    if (message !== undefined) return message as T;
+    message = this.old.get(key);
     if (message === undefined) {
       message = shareResource(build());
       this.buildCount++;
-      this.memo.set(key, message);
-      if (this.memo.size > this.maxEntries) {
-        const oldest = this.memo.keys().next().value;
-        if (oldest !== undefined) this.memo.delete(oldest);
-      }
-    } else if (this.maxEntries !== Number.POSITIVE_INFINITY) {
-      // Refresh the entry's position so the least recently used one is evicted first.
-      this.memo.delete(key);
-      this.memo.set(key, message);
+    } else {
+      this.old.delete(key);
     }
+    if (this.young.size >= this.generationSize) {
+      this.old = this.young;
+      this.young = new Map();
+    }
+    this.young.set(key, message);
     return message as T;
   }
 
+  /**
+   * Memo of whole generator outputs per dataplane object (see `ResourceGenerator.contextKey`),
+   * kept with the resources it refers to and dropped with the dataplane object.
+   */
+  readonly outputs = new WeakMap<object, Map<string, { readonly key: string; readonly entries: readonly ResourceEntry[] }>>();
+
   /** Number of memoised resources. */
   get size(): number {
-    return this.memo.size;
+    return this.young.size + this.old.size;
   }
 
   /** Resources built (memo misses) since creation. */

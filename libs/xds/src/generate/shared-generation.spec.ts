@@ -88,27 +88,28 @@ describe('generation with shared, input-keyed resources', () => {
 
   it('gives the same bytes and versions with warm caches as a cold generation (random meshes)', () => {
     const protocols = ['http', 'http2', 'grpc', 'tcp'] as const;
+    const instanceArb = fc.record({ host: fc.integer({ min: 1, max: 40 }), port: fc.constantFrom(8080, 8081, 9090), ready: fc.boolean(), v2: fc.boolean(), zone: fc.constantFrom(undefined, 'zone-2') });
     const meshArb = fc.record({
-      services: fc.array(fc.record({ protocol: fc.constantFrom(...protocols), instances: fc.array(fc.record({ host: fc.integer({ min: 1, max: 40 }), port: fc.constantFrom(8080, 8081, 9090), ready: fc.boolean(), v2: fc.boolean(), zone: fc.constantFrom(undefined, 'zone-2') }), { minLength: 0, maxLength: 3 }) }), { minLength: 1, maxLength: 5 }),
+      services: fc.array(fc.record({ protocol: fc.constantFrom(...protocols), later: fc.constantFrom(...protocols), instances: fc.array(instanceArb, { minLength: 0, maxLength: 3 }) }), { minLength: 1, maxLength: 5 }),
       clients: fc.array(fc.record({ kind: fc.constantFrom<ProxyKind>('envoy', 'grpc'), host: fc.integer({ min: 41, max: 60 }), calls: fc.array(fc.record({ service: fc.nat(6), v2: fc.boolean() }), { maxLength: 4 }) }), { minLength: 1, maxLength: 4 }),
     });
+    // Long-lived, small (evictions happen), shared by every run: as the reconciler keeps them.
     const templates = new SharedResources(64);
     const cache = new EncodingCache({ maxEntries: 256 });
     const loadAssignments: LoadAssignmentInputs = new Map();
     fc.assert(
       fc.property(meshArb, ({ services, clients }) => {
-        const dps: Array<Resource<DataplaneSpec>> = [];
-        services.forEach((s, i) =>
-          s.instances.forEach((inst, j) =>
-            dps.push(
+        const backends = (later: boolean): Array<Resource<DataplaneSpec>> =>
+          services.flatMap((s, i) =>
+            s.instances.map((inst, j) =>
               dataplane(
                 `s${i}-${j}`,
-                { networking: { address: `10.0.${i}.${inst.host}`, inbound: [{ port: inst.port, tags: svc(`s${i}`, s.protocol, inst.v2 ? { version: 'v2' } : {}), health: { ready: inst.ready } }] } },
+                { networking: { address: `10.0.${i}.${inst.host}`, inbound: [{ port: inst.port, tags: svc(`s${i}`, later ? s.later : s.protocol, inst.v2 ? { version: 'v2' } : {}), health: { ready: inst.ready } }] } },
                 inst.zone,
               ),
             ),
-          ),
-        );
+          );
+        // The same client objects in both states, as the reconciler's index keeps an unchanged dataplane.
         const proxies = clients.map((c, i) => ({
           kind: c.kind,
           dp: dataplane(`c${i}`, {
@@ -119,16 +120,18 @@ describe('generation with shared, input-keyed resources', () => {
             },
           }),
         }));
-        const all = [...dps, ...proxies.map((p) => p.dp)];
-        const warmCtx = buildMeshContext(MESH, all, LOCAL_ZONE, { templates, loadAssignments });
-        for (const p of proxies) {
-          const warm = generateSnapshot(proxyOf(p.dp, p.kind), warmCtx, { cache });
-          const cold = generateSnapshot(proxyOf(p.dp, p.kind), buildMeshContext(MESH, all, LOCAL_ZONE), { cache: new EncodingCache() });
-          assert.deepEqual(versions(warm), versions(cold));
-          assert.deepEqual(bytes(warm), bytes(cold));
+        for (const later of [false, true]) {
+          const all = [...backends(later), ...proxies.map((p) => p.dp)];
+          const warmCtx = buildMeshContext(MESH, all, LOCAL_ZONE, { templates, loadAssignments });
+          for (const p of proxies) {
+            const warm = generateSnapshot(proxyOf(p.dp, p.kind), warmCtx, { cache });
+            const cold = generateSnapshot(proxyOf(p.dp, p.kind), buildMeshContext(MESH, all, LOCAL_ZONE), { cache: new EncodingCache() });
+            assert.deepEqual(versions(warm), versions(cold));
+            assert.deepEqual(bytes(warm), bytes(cold));
+          }
         }
       }),
-      { numRuns: 60, seed: 20261121 },
+      { numRuns: 80, seed: 20261121 },
     );
   });
 });

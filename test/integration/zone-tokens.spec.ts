@@ -216,6 +216,10 @@ describe('zone tokens: nats-init + operator-mode nats-server + global-cp --kds-a
     expectProblem(await asViewer.post('/tokens/zone/revocations', { id: `U${'A'.repeat(55)}` }), 403);
     const bad = expectProblem(await global.api.post('/tokens/zone', { zone: 'East_1', validFor: '100000h' }), 400, ['zone', 'validFor']);
     assert.match(bad.detail, /^invalid zone token request: /);
+    const printed = await cli(['generate', 'zone-token', '--zone', 'south', '--valid-for', '1h']);
+    expectOk(printed, 'generate to stdout');
+    assert.match(printed.stdout, /^-----BEGIN NATS USER JWT-----\n[\w-]+\.[\w-]+\.[\w-]+\n------END NATS USER JWT------\n[\s\S]*-----BEGIN USER NKEY SEED-----\nSU[A-Z2-7]{56}\n/);
+    assert.match(printed.stderr, /^zone token U[A-Z2-7]{55} for zone south, expires \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n$/);
     const usage = await cli(['revoke', 'zone-token', 'nope']);
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /zone token id/);

@@ -52,7 +52,7 @@ export type { DpServerOptions, DpListenOptions, ConnectionProtocol } from './dp-
 export { startZoneXds, composeCallbacks, MYCEL_POLICIES, STANDALONE_ZONE } from './zone-xds';
 export type { ZoneXds, ZoneXdsOptions, DpServerSettings } from './zone-xds';
 /** Event-driven snapshot generation for connected dataplanes. */
-export { XdsReconciler, DEFAULT_DEBOUNCE_MS } from './reconciler/xds-reconciler';
+export { XdsReconciler, DEFAULT_DEBOUNCE_MS, DEFAULT_CHUNK_SIZE, DEFAULT_CHUNK_BUDGET_MS, DEFAULT_TEMPLATE_ENTRIES } from './reconciler/xds-reconciler';
 export type { XdsReconcilerOptions, ReconcilerStats, BatchStats, NodeConfig } from './reconciler/xds-reconciler';
 export { NO_POLICIES } from './reconciler/policy-engine';
 export type { PolicyEngine } from './reconciler/policy-engine';

@@ -218,7 +218,7 @@ describe('multi-zone: global-cp + 2 zone-cps + nats-server as processes', functi
   it('answers POST /tokens/zone with 409 in password mode, saying how to enable zone tokens; a zone answers 404', async function () {
     const problem = expectProblem(await global.api.post('/tokens/zone', { zone: 'east' }), 409);
     assert.match(problem.detail, /zone tokens are not enabled on this global control plane: .*nats-init.*--kds-auth-dir/);
-    const inZone = expectProblem(await west.api.post('/tokens/zone', { zone: 'east' }), 404);
+    const inZone = expectProblem(await east.api.post('/tokens/zone', { zone: 'east' }), 404);
     assert.match(inZone.detail, /zone tokens are issued by the global control plane; this control plane runs in zone mode/);
   });
 });

@@ -104,10 +104,10 @@ export function initNatsAuth(options: NatsAuthInitOptions): NatsAuthInitResult {
     encodeNatsJwt(mycelAccountClaims(account.getPublicKey(), signing.getPublicKey(), {}), operator, nowSec),
   );
 
-  ensureCreds(dir, NATS_AUTH_FILES.globalCreds, track, { issuer: signing.getPublicKey(), name: GLOBAL_NATS_USER }, () =>
+  ensureCreds(dir, NATS_AUTH_FILES.globalCreds, track, { issuer: signing.getPublicKey(), name: GLOBAL_NATS_USER, nowSec }, () =>
     userCreds(signing, account.getPublicKey(), GLOBAL_NATS_USER, globalTokenModePermissions(), undefined, nowSec),
   );
-  ensureCreds(dir, NATS_AUTH_FILES.systemCreds, track, { issuer: system.getPublicKey(), name: SYSTEM_NATS_USER }, () =>
+  ensureCreds(dir, NATS_AUTH_FILES.systemCreds, track, { issuer: system.getPublicKey(), name: SYSTEM_NATS_USER, nowSec }, () =>
     userCreds(system, undefined, SYSTEM_NATS_USER, undefined, undefined, nowSec),
   );
 
@@ -460,13 +460,13 @@ function ensureJwt(dir: string, file: string, track: Track, matches: (claims: Na
   return jwt;
 }
 
-function ensureCreds(dir: string, file: string, track: Track, expected: { issuer: string; name: string }, create: () => string): void {
+function ensureCreds(dir: string, file: string, track: Track, expected: { issuer: string; name: string; nowSec: number }, create: () => string): void {
   const path = join(dir, file);
   if (existsSync(path)) {
     try {
       const creds = readFileSync(path, 'utf8');
       const { claims } = decodeNatsJwt(parseCreds(creds, file).jwt, file);
-      if (claims.iss === expected.issuer && claims.name === expected.name && natsJwtTimeProblem(claims, Date.now() / 1000) === undefined) {
+      if (claims.iss === expected.issuer && claims.name === expected.name && natsJwtTimeProblem(claims, expected.nowSec) === undefined) {
         chmodSync(path, 0o600);
         track(file, false);
         return;

@@ -31,9 +31,9 @@ export class SnapshotCache {
    * If a watcher throws, the others are still notified and the first error is rethrown afterwards.
    */
   set(nodeId: string, snapshot: Snapshot): readonly XdsTypeUrl[] {
-    const violations = checkSnapshot(snapshot);
-    if (violations.length > 0) throw new ValidationError(`invalid snapshot for node ${nodeId}`, violations);
     const previous = this.snapshots.get(nodeId);
+    const violations = checkSnapshot(snapshot, previous);
+    if (violations.length > 0) throw new ValidationError(`invalid snapshot for node ${nodeId}`, violations);
     this.snapshots.set(nodeId, snapshot);
     const changed = previous ? changedTypes(previous, snapshot) : PUSH_ORDER;
     if (changed.length > 0) this.notify(nodeId, snapshot, changed);
@@ -102,6 +102,7 @@ export function changedTypes(previous: Snapshot, next: Snapshot): XdsTypeUrl[] {
   return PUSH_ORDER.filter((typeUrl) => {
     const a = previous.resources.get(typeUrl);
     const b = next.resources.get(typeUrl);
+    if (a === b) return false; // the same (immutable) map, e.g. kept by an endpoint-only patch
     if ((a?.size ?? 0) !== (b?.size ?? 0)) return true;
     if (!a || !b) return false;
     for (const [name, resource] of b) {
@@ -111,9 +112,11 @@ export function changedTypes(previous: Snapshot, next: Snapshot): XdsTypeUrl[] {
   });
 }
 
-function checkSnapshot(snapshot: Snapshot): Violation[] {
+/** Problems of `snapshot`; a type map that is the very (immutable) map of `previous`, already checked then, is skipped. */
+function checkSnapshot(snapshot: Snapshot, previous: Snapshot | undefined): Violation[] {
   const violations: Violation[] = [];
   for (const [typeUrl, resources] of snapshot.resources) {
+    if (previous?.resources.get(typeUrl) === resources) continue;
     for (const [name, resource] of resources) {
       const field = `resources[${typeUrl}][${name}]`;
       if (resource.typeUrl !== typeUrl) violations.push({ field, reason: `resource of type ${resource.typeUrl} filed under ${typeUrl}` });

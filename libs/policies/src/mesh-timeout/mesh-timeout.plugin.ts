@@ -13,19 +13,39 @@ import type { MeshTimeoutConf, MeshTimeoutSpec } from './mesh-timeout.type';
 import { MeshTimeoutType } from './mesh-timeout.type';
 import { configureProxylessRouteTimeouts, configureRouteTimeouts } from './route.configurer';
 
+/** The `ResourceSet.editShared` keys of every MeshTimeout edit for one conf. */
+interface EditKeys {
+  readonly outboundListener: string;
+  readonly inboundListener: string;
+  readonly route: string;
+  readonly proxylessRoute: string;
+  /** By the protocol of the cluster's service. */
+  readonly cluster: Map<string, string>;
+}
+
 // Rules are computed per dataplane, but one dataplane looks up the same conf object many times.
-const confKeys = new WeakMap<object, string>();
+const editKeys = new WeakMap<object, EditKeys>();
 
 /**
- * The edit key of a conf (its canonical JSON): configurers are pure functions of the resource and
- * the conf, so proxies making the same edit to the same shared resource share its result
- * (`ResourceSet.editShared`) and it is built and encoded once.
+ * The edit keys of a conf, from its canonical JSON: configurers are pure functions of the resource
+ * and the conf (and, for clusters, the protocol), so proxies making the same edit to the same
+ * shared resource share its result (`ResourceSet.editShared`) and it is built and encoded once.
  */
-function confKey(conf: MeshTimeoutConf): string {
-  let key = confKeys.get(conf);
+function keysOf(conf: MeshTimeoutConf): EditKeys {
+  let keys = editKeys.get(conf);
+  if (keys === undefined) {
+    const json = canonicalJson(conf as JsonObject);
+    keys = { outboundListener: `outbound-listener\n${json}`, inboundListener: `inbound-listener\n${json}`, route: `route\n${json}`, proxylessRoute: `proxyless-route\n${json}`, cluster: new Map() };
+    editKeys.set(conf, keys);
+  }
+  return keys;
+}
+
+function clusterKey(keys: EditKeys, protocol: string): string {
+  let key = keys.cluster.get(protocol);
   if (key === undefined) {
-    key = canonicalJson(conf as JsonObject);
-    confKeys.set(conf, key);
+    key = `cluster\n${protocol}\n${keys.route}`;
+    keys.cluster.set(protocol, key);
   }
   return key;
 }
@@ -36,12 +56,12 @@ function applyEnvoy(set: ResourceSet, proxy: Proxy, ctx: MeshContext, rules: Pol
     const rule = toRuleFor(rules, outbound.service);
     if (rule === undefined) continue;
     const conf = rule.conf as MeshTimeoutConf;
-    const key = confKey(conf);
-    set.editShared(TypeUrl.listener, outbound.listener, `outbound-listener\n${key}`, (m) => configureListenerTimeouts(m, 'outbound', conf));
+    const keys = keysOf(conf);
+    set.editShared(TypeUrl.listener, outbound.listener, keys.outboundListener, (m) => configureListenerTimeouts(m, 'outbound', conf));
     const rc = outbound.routeConfig;
     if (rc !== undefined && !routeConfigsDone.has(rc) && set.has(TypeUrl.route, rc)) {
       routeConfigsDone.add(rc);
-      set.editShared(TypeUrl.route, rc, `route\n${key}`, (m) => configureRouteTimeouts(m, conf));
+      set.editShared(TypeUrl.route, rc, keys.route, (m) => configureRouteTimeouts(m, conf));
     }
   }
   // Every service cluster, including subsets and other services that routes added, by the rule of its own service.
@@ -50,22 +70,22 @@ function applyEnvoy(set: ResourceSet, proxy: Proxy, ctx: MeshContext, rules: Pol
     if (rule === undefined || !set.has(TypeUrl.cluster, cluster.name)) continue;
     const protocol = ctx.protocols.get(cluster.service) ?? 'tcp';
     const conf = rule.conf as MeshTimeoutConf;
-    set.editShared(TypeUrl.cluster, cluster.name, `cluster\n${protocol}\n${confKey(conf)}`, (m) => configureClusterTimeouts(m, protocol, conf));
+    set.editShared(TypeUrl.cluster, cluster.name, clusterKey(keysOf(conf), protocol), (m) => configureClusterTimeouts(m, protocol, conf));
   }
   const localClustersDone = new Set<string>();
   for (const inbound of resolvedInbounds(proxy)) {
     const rule = fromRuleFor(rules, inboundRef(proxy.dataplane, inbound.inbound));
     if (rule === undefined) continue;
     const conf = rule.conf as MeshTimeoutConf;
-    const key = confKey(conf);
+    const keys = keysOf(conf);
     const listener = inboundListenerName(inbound.bindAddress, inbound.port);
-    if (set.has(TypeUrl.listener, listener)) set.editShared(TypeUrl.listener, listener, `inbound-listener\n${key}`, (m) => configureListenerTimeouts(m, 'inbound', conf));
+    if (set.has(TypeUrl.listener, listener)) set.editShared(TypeUrl.listener, listener, keys.inboundListener, (m) => configureListenerTimeouts(m, 'inbound', conf));
     // Inbounds forwarding to one application port share its cluster: the first of them configures it.
     const cluster = localClusterName(inbound.servicePort);
     if (!localClustersDone.has(cluster) && set.has(TypeUrl.cluster, cluster)) {
       localClustersDone.add(cluster);
       const protocol = inbound.protocol;
-      set.editShared(TypeUrl.cluster, cluster, `cluster\n${protocol}\n${key}`, (m) => configureClusterTimeouts(m, protocol, conf));
+      set.editShared(TypeUrl.cluster, cluster, clusterKey(keys, protocol), (m) => configureClusterTimeouts(m, protocol, conf));
     }
   }
 }
@@ -75,7 +95,7 @@ function applyProxyless(set: ResourceSet, rules: PolicyTypeRules, destinations: 
     const rule = toRuleFor(rules, outbound.service);
     if (rule === undefined || outbound.routeConfig === undefined || !set.has(TypeUrl.route, outbound.routeConfig)) continue;
     const conf = rule.conf as MeshTimeoutConf;
-    set.editShared(TypeUrl.route, outbound.routeConfig, `proxyless-route\n${confKey(conf)}`, (m) => configureProxylessRouteTimeouts(m, conf));
+    set.editShared(TypeUrl.route, outbound.routeConfig, keysOf(conf).proxylessRoute, (m) => configureProxylessRouteTimeouts(m, conf));
   }
 }
 

@@ -26,8 +26,8 @@ export const DEFAULT_DEBOUNCE_MS = 10;
 export const DEFAULT_CHUNK_SIZE = 100;
 /** Default time a batch generates before it yields to the event loop, in ms (checked after each dataplane). */
 export const DEFAULT_CHUNK_BUDGET_MS = 10;
-/** Default bound of the memo of endpoint-independent resources shared across batches. */
-export const DEFAULT_TEMPLATE_ENTRIES = 50_000;
+/** Default bound of the memo of endpoint-independent resources shared across batches (a few per dataplane: ample for 10,000). */
+export const DEFAULT_TEMPLATE_ENTRIES = 100_000;
 /** First and longest wait before re-watching after the change feed failed. */
 const WATCH_RETRY_MIN_MS = 100;
 const WATCH_RETRY_MAX_MS = 5_000;

@@ -37,6 +37,7 @@ const USAGE = `usage: node bench/dist/main.js [options]
   --scale-hold-ms N                  scale: idle observation per step (default 5000)
   --storm-dataplanes N               storm: dataplanes connected when zone-cp is killed (default 10000)
   --storm-workers N                  storm: worker processes hosting them (default 4)
+  --storm-timeout-s S                storm: give up on dataplanes not back after this long (default 180)
   --kds-duration S                   kds: seconds of writes at global (default 60)
   --kds-rate N                       kds: writes per second at global (default 200)
   --kds-zones N                      kds: zones, spread over 2 worker processes (default 10)
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
       'scale-hold-ms': { type: 'string' },
       'storm-dataplanes': { type: 'string' },
       'storm-workers': { type: 'string' },
+      'storm-timeout-s': { type: 'string' },
       'kds-duration': { type: 'string' },
       'kds-rate': { type: 'string' },
       'kds-zones': { type: 'string' },
@@ -119,6 +121,7 @@ async function main(): Promise<void> {
   const convergenceGapMs = values['convergence-gap-ms'] === undefined ? CONVERGENCE_DEFAULTS.gapMs : Number(values['convergence-gap-ms']);
   const stormDataplanes = positive('storm-dataplanes', values['storm-dataplanes'], STORM_DEFAULTS.dataplanes);
   const stormWorkers = positive('storm-workers', values['storm-workers'], STORM_DEFAULTS.workers);
+  const stormTimeoutS = positive('storm-timeout-s', values['storm-timeout-s'], STORM_DEFAULTS.timeoutMs / 1000);
   const gapMs = values['gap-ms'] === undefined ? 1500 : Number(values['gap-ms']);
   const log = (line: string): void => {
     process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
@@ -200,6 +203,7 @@ async function main(): Promise<void> {
       protocol: values.protocol,
       channels: { mode: values.channels, streamsPerChannel },
       workers: stormWorkers,
+      timeoutMs: stormTimeoutS * 1000,
       connectConcurrency: 100,
       ...(values['cpu-prof-dir'] !== undefined ? { cpuProfDir: values['cpu-prof-dir'] } : {}),
       logLevel: values['log-level'],
@@ -250,7 +254,7 @@ async function main(): Promise<void> {
       ...(values.channels === 'shared' ? { 'streams-per-channel': streamsPerChannel } : {}),
       ...(runs('convergence') ? { zones, 'zone-dataplanes': zoneDataplanes, 'convergence-changes': convergenceChanges, 'convergence-gap-ms': convergenceGapMs } : {}),
       ...(runs('scale') ? { 'scale-steps': scaleSteps.join(','), 'scale-workers': scaleWorkers, 'scale-hold-ms': scaleHoldMs } : {}),
-      ...(runs('storm') ? { 'storm-dataplanes': stormDataplanes, 'storm-workers': stormWorkers } : {}),
+      ...(runs('storm') ? { 'storm-dataplanes': stormDataplanes, 'storm-workers': stormWorkers, 'storm-timeout-s': stormTimeoutS } : {}),
       ...(runs('kds') ? { 'kds-duration': kdsDuration, 'kds-rate': kdsRate, 'kds-zones': kdsZones, 'kds-offline-changes': kdsOfflineChanges } : {}),
     },
     figures,

@@ -19,6 +19,11 @@ serveRpc(
       return {};
     },
     start: async (args: { port?: number }) => ({ port: await server.start(args.port) }),
+    collectGarbage: () => {
+      // Forked with --expose-gc by RawFanout: readings that follow hold live memory.
+      (globalThis as { gc?: () => void }).gc?.();
+      return {};
+    },
     eventLoopDelay: () => {
       // As zone-cp's gauge: the 10 ms sampling period is not delay.
       const ms = (ns: number): number => Math.max(0, ns - 10e6) / 1e6;

@@ -19,7 +19,7 @@ export class RawFanout {
     /** The port it serves on (kept across {@link restart}). */
     public port: number,
   ) {
-    this.rpc = new ChildRpc(RAW_MAIN);
+    this.rpc = new ChildRpc(RAW_MAIN, [], ['--expose-gc']);
   }
 
   /** Forks the server, loads `chunks` and starts serving on `port` (a free one by default). */
@@ -44,6 +44,11 @@ export class RawFanout {
     return this.rpc.call<EventLoopDelay>('eventLoopDelay');
   }
 
+  /** A full garbage collection in the server, so the RSS read next holds live memory (as zone-cp's, see CpProcess.collectGarbage). */
+  async collectGarbage(): Promise<void> {
+    await this.rpc.call('collectGarbage');
+  }
+
   /** kill -9 of the server process; resolves once it is gone. */
   kill9(): Promise<void> {
     return this.rpc.kill9();
@@ -52,7 +57,7 @@ export class RawFanout {
   /** A new server process on the same port with the same replay; resolves once it serves. */
   async restart(): Promise<void> {
     await this.rpc.stop();
-    this.rpc = new ChildRpc(RAW_MAIN);
+    this.rpc = new ChildRpc(RAW_MAIN, [], ['--expose-gc']);
     await this.boot();
   }
 

@@ -15,7 +15,7 @@ import { SimWorkers } from '../sim/sim-workers';
 import type { FleetRoundResult } from '../sim/sim-workers';
 import { monotonicMs, sleep } from '../support/monotonic-clock';
 import { procCpuMs, procStatusKiB, steadyRss } from '../support/proc-status';
-import { heapUsedBytes, metricSum, startZoneCp } from '../support/cp-process';
+import { cpMemory, metricSum, startZoneCp } from '../support/cp-process';
 import type { ApiClient, CpProcess } from '../support/cp-process';
 
 // Scenario `fanout`: the real zone-cp as a process, N simulated Envoys (in worker processes) on
@@ -115,8 +115,9 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
     const specs = await registerMesh(cp.api, dataplanes, mesh.hub);
     log(`fanout: registered ${dataplanes.length + mesh.hub.length} dataplanes and issued ${new Set(dataplanes.map((d) => d.service)).size} tokens in ${(monotonicMs() - registerStarted).toFixed(0)} ms`);
     await sleep(2000);
-    const oursIdle = await steadyRss(cpPid);
-    const oursIdleHeap = heapUsedBytes(await cp.api.metricsText());
+    const idle = await cpMemory(cp);
+    const oursIdle = idle.rssKiB;
+    const oursIdleHeap = idle.heapBytes;
 
     const connectOptions = { address: `127.0.0.1:${cp.dpPort}`, protocol: options.protocol, channels: options.channels, concurrency: options.connectConcurrency, timeoutMs: 300_000 };
     const oursConnect = await workers.connect(specs, { ...connectOptions, capture: true });
@@ -124,9 +125,10 @@ export async function runFanout(options: FanoutOptions): Promise<FanoutResult> {
     log(`fanout: ${oursConnect.synced} dataplanes connected and synced in ${oursConnect.durationMs.toFixed(0)} ms`);
     // DataplaneInsights are written up to a second after the ACKs they record.
     await sleep(3000);
-    const oursConnected = await steadyRss(cpPid);
+    const connected = await cpMemory(cp);
+    const oursConnected = connected.rssKiB;
     const oursPeakAfterConnectKiB = procStatusKiB(cpPid, 'VmHWM');
-    const oursConnectedHeap = heapUsedBytes(await cp.api.metricsText());
+    const oursConnectedHeap = connected.heapBytes;
     const oursMemory: MemoryRecord = {
       idleKiB: oursIdle,
       connectedKiB: oursConnected,

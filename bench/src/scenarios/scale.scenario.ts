@@ -82,14 +82,14 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
   let cp: CpProcess | undefined;
   let raw: RawFanout | undefined;
   try {
-    cp = await startZoneCp({ dir, logLevel: options.logLevel, ...(options.cpuProfDir !== undefined ? { cpuProfDir: options.cpuProfDir } : {}) });
+    cp = await startZoneCp({ dir, logLevel: options.logLevel, inspect: true, ...(options.cpuProfDir !== undefined ? { cpuProfDir: options.cpuProfDir } : {}) });
     const zone = cp;
     log(`scale: zone-cp pid ${zone.pid}; workers ${workers.pids.join(', ')}`);
     const registerStarted = monotonicMs();
     const specs = await registerMesh(zone.api, dataplanes, mesh.hub);
     log(`scale: registered ${specs.length + mesh.hub.length} dataplanes in ${(monotonicMs() - registerStarted).toFixed(0)} ms`);
     await sleep(2000);
-    const oursIdle = await cpMemory(zone);
+    const oursIdle = await cpMemory(zone, true);
     log(`scale: zone-cp idle: RSS ${(oursIdle.rssKiB / 1024).toFixed(0)} MiB, heap ${((oursIdle.heapBytes ?? Number.NaN) / 2 ** 20).toFixed(0)} MiB`);
     const connectOptions: ConnectOptions = {
       address: `127.0.0.1:${zone.dpPort}`,
@@ -114,7 +114,7 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
       await zone.api.metricsText();
       await sleep(options.holdMs);
       const lagHolding = eventLoopDelay(await zone.api.metricsText());
-      const memory = await cpMemory(zone);
+      const memory = await cpMemory(zone, true);
       // One policy change that every dataplane's routes carry, learnt (its responses captured for
       // the baseline) as it is measured: nothing else changes meanwhile.
       const metricsBefore = await zone.api.metricsText();
@@ -156,6 +156,7 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     raw = await RawFanout.start(chunks);
     const server = raw;
     await sleep(1000);
+    await server.collectGarbage();
     const rawIdleKiB = await steadyRss(server.pid);
     const baseline: StepRecord[] = [];
     connected = 0;
@@ -170,6 +171,7 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
       await server.eventLoopDelay();
       await sleep(options.holdMs);
       const lagHolding = await server.eventLoopDelay();
+      await server.collectGarbage();
       const rssKiB = await steadyRss(server.pid);
       const t0 = monotonicMs();
       const [, round] = await Promise.all([server.push(roundSlot('scale', change)), workers.round({ kind: 'scale', t0, mode: 'measure', round: change, quietMs: 0, timeoutMs: ROUND_TIMEOUT_MS })]);

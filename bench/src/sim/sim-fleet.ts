@@ -102,6 +102,18 @@ export interface RoundResult {
   readonly responses: number;
 }
 
+/**
+ * A stream's final status as a counting key: `code: details` without what differs per connection
+ * (timestamps, ports, grpc-js' resolution note), so equal causes count together.
+ */
+function endingKey(status: grpc.StatusObject): string {
+  const details = status.details
+    .replace(/\. Resolution note:.*$/s, '')
+    .replace(/\s*\(\d{4}-\d{2}-\d{2}T[^)]*\)/g, '')
+    .replace(/:\d{2,5}\b/g, ':<port>');
+  return `${status.code}: ${details}`;
+}
+
 /** Type URL → version of every type `dp` has received. */
 function versionsOf(dp: SimDataplane): Record<string, string> {
   const out: Record<string, string> = {};
@@ -183,7 +195,7 @@ export class SimFleet {
         if (startedAt.has(d) && d.synced) settle(d, true);
       };
       this.ending = (d, status) => {
-        const key = `${status.code}: ${status.details}`;
+        const key = endingKey(status);
         endings[key] = (endings[key] ?? 0) + 1;
         settle(d, false);
       };
@@ -237,7 +249,7 @@ export class SimFleet {
         resolve({ latencies, missing: pending.size, sameVersions, otherVersions, attempts: this.attempts - attemptsBefore, endings });
       };
       this.ending = (_dp, status) => {
-        const key = `${status.code}: ${status.details}`;
+        const key = endingKey(status);
         endings[key] = (endings[key] ?? 0) + 1;
       };
       const attemptsBefore = this.attempts;

@@ -4,6 +4,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '@mycel/testing';
 import { monotonicMs, sleep } from './monotonic-clock';
+import { ChildRpc } from './child-rpc';
 import { steadyRss } from './proc-status';
 
 /** Deadline of every HTTP call to the control plane. */
@@ -37,6 +38,8 @@ export interface CpOptions {
   readonly cpuProfDir?: string;
   /** Let {@link CpProcess.heapSnapshot} write V8 heap snapshots into this directory. */
   readonly heapSnapshotDir?: string;
+  /** Open the inspector on a loopback port, so {@link CpProcess.collectGarbage} can force a full GC. */
+  readonly inspect?: boolean;
   readonly logLevel?: string;
 }
 
@@ -54,6 +57,11 @@ export interface CpProcess {
    * resolves with its path once written. The process is paused meanwhile, for seconds.
    */
   heapSnapshot(): Promise<string>;
+  /**
+   * Forces a full garbage collection (only when started with `inspect`), so that heap and RSS
+   * readings that follow hold live memory, not garbage V8 has not collected yet.
+   */
+  collectGarbage(): Promise<void>;
   /** SIGKILL (kill -9), resolves once the process is gone. */
   kill9(): Promise<void>;
   /**
@@ -85,7 +93,9 @@ export async function startCp(options: CpOptions): Promise<CpProcess> {
   const apiPort = options.apiPort ?? (await freePort());
   const dpPort = service === 'zone-cp' ? (options.dpPort ?? (await freePort())) : 0;
   const tokenFile = join(options.dir, `${service}-admin-token`);
+  const inspectPort = options.inspect === true ? await freePort() : undefined;
   const execArgv = [
+    ...(inspectPort !== undefined ? [`--inspect=127.0.0.1:${inspectPort}`] : []),
     ...(options.cpuProfDir !== undefined ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : []),
     ...(options.heapSnapshotDir !== undefined ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${options.heapSnapshotDir}`] : []),
   ];
@@ -171,6 +181,18 @@ export async function startCp(options: CpOptions): Promise<CpProcess> {
         lastSize = size;
       }
       throw new Error(`${service} wrote no heap snapshot within 5 minutes`);
+    },
+    async collectGarbage() {
+      if (inspectPort === undefined) throw new Error(`${service} was started without inspect`);
+      const targets = (await (await fetch(`http://127.0.0.1:${inspectPort}/json/list`)).json()) as Array<{ webSocketDebuggerUrl: string }>;
+      const url = targets[0]?.webSocketDebuggerUrl;
+      if (url === undefined) throw new Error(`${service}: its inspector lists no target`);
+      const helper = new ChildRpc(join(__dirname, 'inspector-gc.main.js'), [], ['--experimental-websocket']);
+      try {
+        await helper.call('collectGarbage', { url });
+      } finally {
+        await helper.stop();
+      }
     },
     async kill9() {
       if (!done) child.kill('SIGKILL');
@@ -294,8 +316,12 @@ export interface CpMemory {
   readonly heapBytes: number | undefined;
 }
 
-/** {@link CpMemory} of `cp` (takes about 2 s). */
-export async function cpMemory(cp: CpProcess): Promise<CpMemory> {
+/**
+ * {@link CpMemory} of `cp` (takes about 2 s). With `gc`, a full collection first (the process must
+ * have been started with `inspect`): the heap then is live memory.
+ */
+export async function cpMemory(cp: CpProcess, gc = false): Promise<CpMemory> {
+  if (gc) await cp.collectGarbage();
   const rssKiB = await steadyRss(cp.pid);
   const heaps: number[] = [];
   for (let i = 0; i < 3; i++) {

@@ -268,6 +268,15 @@ async function main(): Promise<void> {
   log(`results: ${written.json}, ${written.latestJson}, ${written.markdown}`);
 }
 
+// Exit through process.exit on SIGINT/SIGTERM, so the exit hooks that kill the control planes,
+// nats-server and redis-server this run started still run (forked workers follow their parent).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`bench: ${signal}, stopping\n`);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  });
+}
+
 main().catch((err: unknown) => {
   process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);

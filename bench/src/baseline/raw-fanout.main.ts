@@ -22,7 +22,7 @@ serveRpc(
     collectGarbage: () => {
       // Forked with --expose-gc by RawFanout: readings that follow hold live memory.
       (globalThis as { gc?: () => void }).gc?.();
-      return {};
+      return { heapUsedBytes: process.memoryUsage().heapUsed };
     },
     eventLoopDelay: () => {
       // As zone-cp's gauge: the 10 ms sampling period is not delay.

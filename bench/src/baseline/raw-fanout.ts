@@ -44,9 +44,12 @@ export class RawFanout {
     return this.rpc.call<EventLoopDelay>('eventLoopDelay');
   }
 
-  /** A full garbage collection in the server, so the RSS read next holds live memory (as zone-cp's, see CpProcess.collectGarbage). */
-  async collectGarbage(): Promise<void> {
-    await this.rpc.call('collectGarbage');
+  /**
+   * A full garbage collection in the server, so the RSS read next holds live memory (as zone-cp's,
+   * see CpProcess.collectGarbage); resolves with the V8 heap in use after it, in bytes.
+   */
+  async collectGarbage(): Promise<number> {
+    return (await this.rpc.call<{ heapUsedBytes: number }>('collectGarbage')).heapUsedBytes;
   }
 
   /** kill -9 of the server process; resolves once it is gone. */

@@ -1,6 +1,6 @@
 import type { JsonObject, Protocol } from '@mycel/core';
 import { Labels } from '@mycel/core';
-import type { MeshContext, Proxy, ResourceSet } from '@mycel/xds';
+import type { MeshContext, OutboundDestination, Proxy, ResourceSet } from '@mycel/xds';
 import {
   TypeUrl,
   clusterLoadAssignment,
@@ -90,8 +90,22 @@ export class ProxyDestinations {
   }
 }
 
-function envoyOutbounds(proxy: Proxy, ctx: MeshContext): OutboundTarget[] {
-  return outboundDestinations(proxy, ctx).map((d) => {
+// An Envoy proxy's outbound targets depend on its (immutable) Dataplane object and the protocols of its destinations only.
+const envoyTargets = new WeakMap<object, { readonly key: string; readonly targets: readonly OutboundTarget[] }>();
+
+function envoyOutbounds(proxy: Proxy, ctx: MeshContext): readonly OutboundTarget[] {
+  const destinations = outboundDestinations(proxy, ctx);
+  let key = '';
+  for (const d of destinations) key += `${d.protocol},`;
+  const known = envoyTargets.get(proxy.dataplane);
+  if (known !== undefined && known.key === key) return known.targets;
+  const targets = Object.freeze(buildEnvoyOutbounds(destinations));
+  envoyTargets.set(proxy.dataplane, { key, targets });
+  return targets;
+}
+
+function buildEnvoyOutbounds(destinations: readonly OutboundDestination[]): OutboundTarget[] {
+  return destinations.map((d) => {
     const cluster = subsetClusterName(d.service, d.tags);
     return {
       service: d.service,

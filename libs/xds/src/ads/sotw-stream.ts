@@ -64,7 +64,8 @@ export class SotwStream extends XdsStream<DiscoveryRequest, DiscoveryResponse, S
         }
       }
     }
-    selected.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    // Snapshot maps are filled in name order, so this is usually sorted already.
+    if (!isSortedByName(selected)) selected.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     if (!state.responded) return selected;
     const changed = selected.some((r) => state.known.get(r.name) !== r.version);
     // Every selected resource is known at its version here, so a larger known set means a deletion.
@@ -81,4 +82,9 @@ export class SotwStream extends XdsStream<DiscoveryRequest, DiscoveryResponse, S
       response: { version_info: version, resources: selected.map((r) => r.any), type_url: state.typeUrl, nonce },
     };
   }
+}
+
+function isSortedByName(resources: readonly XdsResource[]): boolean {
+  for (let i = 1; i < resources.length; i++) if ((resources[i - 1] as XdsResource).name > (resources[i] as XdsResource).name) return false;
+  return true;
 }

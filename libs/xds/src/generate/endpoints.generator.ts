@@ -24,7 +24,8 @@ export const DEFAULT_LOCALITY_WEIGHT = 1;
  * `load_balancing_weight` {@link DEFAULT_LOCALITY_WEIGHT}. Built once per mesh context and shared.
  */
 export function clusterLoadAssignment(ctx: MeshContext, cluster: string, service: string, tags: Readonly<Record<string, string>>): JsonObject {
-  return ctx.shared.get(`${TypeUrl.endpoint}\n${cluster}`, () => {
+  // ctx.shared holds only ClusterLoadAssignments: the cluster name is the whole key.
+  return ctx.shared.get(cluster, () => {
     if (!ctx.loadAssignments.has(cluster)) ctx.loadAssignments.set(cluster, Object.freeze({ service, tags: Object.freeze(subsetTags(tags)) }));
     return buildLoadAssignment(ctx, cluster, service, tags);
   });

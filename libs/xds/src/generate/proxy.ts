@@ -41,7 +41,7 @@ export interface MeshContext {
   readonly protocols: ReadonlyMap<string, Protocol>;
   /** Every service with at least one inbound in the mesh, sorted. */
   readonly services: readonly string[];
-  /** Resources built once for the whole mesh (e.g. a service's ClusterLoadAssignment), frozen. */
+  /** The ClusterLoadAssignments of the mesh, built once per context, frozen; keyed by cluster name (see `clusterLoadAssignment`). */
   readonly shared: SharedResources;
   /**
    * Resources that depend only on their memo key, never on the mesh's endpoints (listeners,

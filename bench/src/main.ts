@@ -32,6 +32,7 @@ const USAGE = `usage: node bench/dist/main.js [options]
   --zone-dataplanes N                convergence: connected dataplanes per zone (default 1000)
   --convergence-changes N            convergence: measured policy changes at global (default 100)
   --convergence-gap-ms N             convergence: pause after each round (default 300)
+  --zone-workers N                   convergence: worker processes per zone hosting its dataplanes (default 1)
   --scale-steps N,N,…                scale: connected dataplanes after each step (default 1000,5000,10000)
   --scale-workers N                  scale: worker processes hosting the dataplanes (default 4)
   --scale-hold-ms N                  scale: idle observation per step (default 5000)
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
       'zone-dataplanes': { type: 'string' },
       'convergence-changes': { type: 'string' },
       'convergence-gap-ms': { type: 'string' },
+      'zone-workers': { type: 'string' },
       'scale-steps': { type: 'string' },
       'scale-workers': { type: 'string' },
       'scale-hold-ms': { type: 'string' },
@@ -118,6 +120,7 @@ async function main(): Promise<void> {
   const zones = positive('zones', values.zones, CONVERGENCE_DEFAULTS.zones);
   const zoneDataplanes = positive('zone-dataplanes', values['zone-dataplanes'], CONVERGENCE_DEFAULTS.dataplanesPerZone);
   const convergenceChanges = positive('convergence-changes', values['convergence-changes'], CONVERGENCE_DEFAULTS.changes);
+  const zoneWorkers = positive('zone-workers', values['zone-workers'], CONVERGENCE_DEFAULTS.workersPerZone);
   const convergenceGapMs = values['convergence-gap-ms'] === undefined ? CONVERGENCE_DEFAULTS.gapMs : Number(values['convergence-gap-ms']);
   const stormDataplanes = positive('storm-dataplanes', values['storm-dataplanes'], STORM_DEFAULTS.dataplanes);
   const stormWorkers = positive('storm-workers', values['storm-workers'], STORM_DEFAULTS.workers);
@@ -167,6 +170,7 @@ async function main(): Promise<void> {
       services,
       outbounds: 5,
       changes: convergenceChanges,
+      workersPerZone: zoneWorkers,
       protocol: values.protocol,
       channels: { mode: values.channels, streamsPerChannel },
       gapMs: convergenceGapMs,
@@ -252,7 +256,7 @@ async function main(): Promise<void> {
       protocol: values.protocol,
       channels: values.channels,
       ...(values.channels === 'shared' ? { 'streams-per-channel': streamsPerChannel } : {}),
-      ...(runs('convergence') ? { zones, 'zone-dataplanes': zoneDataplanes, 'convergence-changes': convergenceChanges, 'convergence-gap-ms': convergenceGapMs } : {}),
+      ...(runs('convergence') ? { zones, 'zone-dataplanes': zoneDataplanes, 'convergence-changes': convergenceChanges, 'convergence-gap-ms': convergenceGapMs, 'zone-workers': zoneWorkers } : {}),
       ...(runs('scale') ? { 'scale-steps': scaleSteps.join(','), 'scale-workers': scaleWorkers, 'scale-hold-ms': scaleHoldMs } : {}),
       ...(runs('storm') ? { 'storm-dataplanes': stormDataplanes, 'storm-workers': stormWorkers, 'storm-timeout-s': stormTimeoutS } : {}),
       ...(runs('kds') ? { 'kds-duration': kdsDuration, 'kds-rate': kdsRate, 'kds-zones': kdsZones, 'kds-offline-changes': kdsOfflineChanges } : {}),

@@ -21,11 +21,11 @@ const USAGE = `usage: node bench/dist/main.js [options]
                                      certificates, or all (default all)
   --services N                       services in the mesh (default 100)
   --dataplanes N                     fanout: connected dataplanes (default 1000)
-  --changes N                        measured changes per kind (default 20)
+  --changes N                        generation, fanout: measured changes per kind (default 20)
   --kinds endpoints,policy           fanout: change kinds (default both)
-  --protocol sotw|delta              fanout: ADS variant of the simulated dataplanes (default sotw)
+  --protocol sotw|delta              ADS variant of the simulated dataplanes (default sotw)
   --workers N                        fanout: worker processes hosting them (default 1)
-  --channels own|shared              fanout: own HTTP/2 connection per dataplane (default) or shared
+  --channels own|shared              own HTTP/2 connection per dataplane (default) or shared
   --streams-per-channel N            with --channels shared (default 50)
   --gap-ms N                         fanout: pause after each round (default 1500)
   --zones N                          convergence: zones (default 2)
@@ -43,9 +43,10 @@ const USAGE = `usage: node bench/dist/main.js [options]
   --kds-rate N                       kds: writes per second at global (default 200)
   --kds-zones N                      kds: zones, spread over 2 worker processes (default 10)
   --kds-offline-changes N            kds: changes made while one zone is offline (default 10000)
-  --cpu-prof-dir DIR                 fanout: V8 CPU profile of zone-cp; kds: of the zone workers
-  --log-level LEVEL                  fanout: zone-cp log level (default info)
-  --results DIR                      where results go (default bench/results)
+  --cpu-prof-dir DIR                 V8 CPU profiles of the control planes (kds: of the zone workers)
+  --log-level LEVEL                  control planes' log level (default info)
+  --heap-snapshot-dir DIR            fanout: V8 heap snapshot of zone-cp after its rounds
+  --results DIR                      where results (merged by scenario) go (default bench/results)
   --no-write                         print the results, write nothing`;
 
 function positive(name: string, value: string | undefined, fallback: number): number {

@@ -155,8 +155,8 @@ export class SimFleet {
   private readonly versions = new Map<string, Record<string, string>>();
 
   /**
-   * Connects every spec and resolves once all are synced (or failed, or timed out). With
-   * `options.append` the dataplanes connected before stay; otherwise the fleet must be new.
+   * Connects every spec and resolves once all are synced (or failed, or timed out). Dataplanes
+   * connected by an earlier call stay connected (the worker starts a new fleet when they should not).
    */
   connect(specs: readonly SimSpec[], options: ConnectOptions): Promise<ConnectResult> {
     this.capture = options.capture;

@@ -31,6 +31,16 @@ export class FakeTimers implements Timers {
     this.clearTimeout(handle);
   }
 
+  /** Fires the most recently started pending timer, whatever its due time (e.g. a debounce while immediates wait); returns whether one fired. */
+  runLatest(): boolean {
+    const latest = [...this.pending.values()].sort((a, b) => b.id - a.id)[0];
+    if (latest === undefined) return false;
+    this.pending.delete(latest.id);
+    this.now = Math.max(this.now, latest.due);
+    latest.callback();
+    return true;
+  }
+
   /** Fires exactly one timer, the earliest pending (advancing the clock to its due time); returns whether one fired. */
   runOne(): boolean {
     const next = [...this.pending.values()].sort((a, b) => a.due - b.due || a.id - b.id)[0];

@@ -516,8 +516,13 @@ describe('XdsReconciler', () => {
       assert.ok(timers.runOne());
       await store.create(backend('m1', 'echo-3', 'echo', '10.0.0.3'));
       await reconciler.synced();
+      // The debounce of the second change fires while the first batch still has chunks to run.
+      assert.ok(timers.runLatest());
+      assert.equal(reconciler.stats().batchRunning, true);
+      assert.equal(reconciler.stats().batches, batches, 'no second batch while the first runs');
       timers.runAll();
-      assert.equal(reconciler.stats().batches, batches + 2);
+      assert.equal(reconciler.stats().batches, batches + 2, 'the second batch ran right after the first');
+      assert.equal(timers.size, 0);
       const cla = JSON.stringify(decodeResource(cache.get('m1.c-0')?.resources.get(TypeUrl.endpoint)?.get('echo')?.any as never));
       assert.ok(cla.includes('10.0.0.2') && cla.includes('10.0.0.3'));
     });

@@ -111,6 +111,72 @@ function check(descriptor: ResourceTypeDescriptor, r: Resource): Checked {
   return result;
 }
 
+// A policy's entries depend on its (immutable) spec only: computed once per spec object, so the confs
+// of every dataplane's rules are the same objects and their merges can be shared.
+const toEntriesMemo = new WeakMap<PolicyPlugin, WeakMap<object, readonly ToEntry[]>>();
+const fromEntriesMemo = new WeakMap<PolicyPlugin, WeakMap<object, readonly JsonObject[]>>();
+
+function memoised<T>(memo: WeakMap<PolicyPlugin, WeakMap<object, T>>, plugin: PolicyPlugin, spec: JsonObject, compute: () => T): T {
+  let perSpec = memo.get(plugin);
+  if (perSpec === undefined) {
+    perSpec = new WeakMap();
+    memo.set(plugin, perSpec);
+  }
+  let value = perSpec.get(spec);
+  if (value === undefined) {
+    value = compute();
+    perSpec.set(spec, value);
+  }
+  return value;
+}
+
+function toEntriesOf(plugin: PolicyPlugin, spec: JsonObject): readonly ToEntry[] {
+  return memoised(toEntriesMemo, plugin, spec, () => plugin.toEntries(spec));
+}
+
+function fromEntriesOf(plugin: PolicyPlugin, spec: JsonObject): readonly JsonObject[] {
+  return memoised(fromEntriesMemo, plugin, spec, () => plugin.fromEntries(spec));
+}
+
+interface MergeNode {
+  result?: JsonObject;
+  readonly next: WeakMap<JsonObject, MergeNode>;
+}
+const merges = new WeakMap<PolicyPlugin, MergeNode>();
+
+/**
+ * `plugin.merge(confs)`, computed once per sequence of conf objects (the same objects for every
+ * dataplane a policy selects) and frozen: every dataplane with the same applicable entries shares
+ * one merged conf, so plugins memoising their edits by conf find it by identity.
+ */
+function mergeOnce(plugin: PolicyPlugin, confs: readonly JsonObject[]): JsonObject {
+  let root = merges.get(plugin);
+  if (root === undefined) {
+    root = { next: new WeakMap() };
+    merges.set(plugin, root);
+  }
+  let node: MergeNode = root;
+  for (const conf of confs) {
+    let child: MergeNode | undefined = node.next.get(conf);
+    if (child === undefined) {
+      child = { next: new WeakMap() };
+      node.next.set(conf, child);
+    }
+    node = child;
+  }
+  // merge returns a fresh object sharing nothing with its inputs, so freezing it freezes nothing else.
+  node.result ??= deepFreeze(plugin.merge(confs));
+  return node.result;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
 function typeRules(plugin: PolicyPlugin, dp: Resource<DataplaneSpec>, resources: readonly Resource[]): PolicyTypeRules {
   const invalid: InvalidPolicy[] = [];
   const valid: Ranked[] = [];
@@ -142,7 +208,7 @@ interface OrderedEntry {
 
 function toRules(plugin: PolicyPlugin, policies: readonly Ranked[]): ToRule[] {
   const entries: OrderedEntry[] = [];
-  policies.forEach((p, rank) => plugin.toEntries(p.spec).forEach((entry, index) => entries.push({ policy: p.resource.name, rank, index, entry })));
+  policies.forEach((p, rank) => toEntriesOf(plugin, p.spec).forEach((entry, index) => entries.push({ policy: p.resource.name, rank, index, entry })));
   entries.sort(
     (a, b) => a.rank - b.rank || targetRefSpecificity(a.entry.targetRef) - targetRefSpecificity(b.entry.targetRef) || a.index - b.index,
   );
@@ -158,7 +224,7 @@ function toRules(plugin: PolicyPlugin, policies: readonly Ranked[]): ToRule[] {
 }
 
 function rule(destination: TargetRef, plugin: PolicyPlugin, entries: readonly OrderedEntry[]): ToRule {
-  return { destination, conf: plugin.merge(entries.map((e) => e.entry.conf)), origins: [...new Set(entries.map((e) => e.policy))] };
+  return { destination, conf: mergeOnce(plugin, entries.map((e) => e.entry.conf)), origins: [...new Set(entries.map((e) => e.policy))] };
 }
 
 function fromRules(plugin: PolicyPlugin, dp: Resource<DataplaneSpec>, policies: readonly Ranked[]): FromRule[] {
@@ -173,12 +239,12 @@ function fromRules(plugin: PolicyPlugin, dp: Resource<DataplaneSpec>, policies: 
     const origins: string[] = [];
     for (const p of policies) {
       if (!selectsInbound(p.targetRef, dp, inbound.tags)) continue;
-      const entries = plugin.fromEntries(p.spec);
+      const entries = fromEntriesOf(plugin, p.spec);
       if (entries.length === 0) continue;
       confs.push(...entries);
       origins.push(p.resource.name);
     }
-    if (confs.length > 0) out.push({ inbound: ref, conf: plugin.merge(confs), origins });
+    if (confs.length > 0) out.push({ inbound: ref, conf: mergeOnce(plugin, confs), origins });
   }
   return out;
 }

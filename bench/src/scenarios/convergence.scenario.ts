@@ -73,9 +73,12 @@ interface RoundRecord {
   readonly perZoneMs: number[];
   readonly perDataplane: Summary;
   readonly missing: number;
-  /** Ours: per zone, dataplanes regenerated and zone-cp CPU used (ms). */
+  /** Ours: per zone, dataplanes regenerated, time generating them (ms) and zone-cp CPU used (ms). */
   readonly regenerated?: number[];
+  readonly generationMs?: number[];
   readonly cpuMs?: number[];
+  /** Ours: CPU global-cp used during the round (ms): the write, KDS, and applying the zones' insights. */
+  readonly globalCpuMs?: number;
 }
 
 /** What the scenario measured. */
@@ -147,18 +150,21 @@ export async function runConvergence(options: ConvergenceOptions): Promise<Conve
       const warmup = r < warmups;
       const before = await Promise.all(zones.map((z) => cpOf(z).api.metricsText()));
       const cpuBefore = zones.map((z) => procCpuMs(cpOf(z).pid));
+      const globalCpuBefore = procCpuMs(g.pid);
       const t0 = monotonicMs();
       const rounds = zones.map((z) => z.workers.round({ kind: KIND, t0, mode: warmup ? 'learn' : 'measure', round: r, quietMs: 500, timeoutMs: ROUND_TIMEOUT_MS }));
       await putMeshTimeout(g.api, roundValue(r));
       const writeMs = monotonicMs() - t0;
       const results = await Promise.all(rounds);
       const cpuMs = zones.map((z, i) => procCpuMs(cpOf(z).pid) - (cpuBefore[i] as number));
+      const globalCpuMs = procCpuMs(g.pid) - globalCpuBefore;
       const after = await Promise.all(zones.map((z) => cpOf(z).api.metricsText()));
       const regenerated = after.map((text, i) => metricSum(text, 'mycel_xds_generations_total', { outcome: 'ok' }) - metricSum(before[i] as string, 'mycel_xds_generations_total', { outcome: 'ok' }));
-      const record = { ...roundRecord(r, warmup, results, writeMs), writeMs, regenerated, cpuMs };
+      const generationMs = after.map((text, i) => (metricSum(text, 'mycel_xds_generation_duration_seconds_sum') - metricSum(before[i] as string, 'mycel_xds_generation_duration_seconds_sum')) * 1000);
+      const record = { ...roundRecord(r, warmup, results, writeMs), writeMs, regenerated, generationMs, cpuMs, globalCpuMs };
       ours.push(record);
       if (warmup || r % 10 === 0 || r === warmups + options.changes - 1) {
-        log(`convergence: ours round ${r}${warmup ? ' (warm-up)' : ''}: write ${writeMs.toFixed(0)} ms, 2xx → all ACKed ${record.allAckedMs.toFixed(0)} ms (${record.perZoneMs.map((x) => x.toFixed(0)).join(' / ')} per zone), ${record.missing} missing, regenerated ${regenerated.join(' / ')}, zone CPU ${cpuMs.join(' / ')} ms`);
+        log(`convergence: ours round ${r}${warmup ? ' (warm-up)' : ''}: write ${writeMs.toFixed(0)} ms, 2xx → all ACKed ${record.allAckedMs.toFixed(0)} ms (${record.perZoneMs.map((x) => x.toFixed(0)).join(' / ')} per zone), ${record.missing} missing, regenerated ${regenerated.join(' / ')} in ${generationMs.map((g) => g.toFixed(0)).join(' / ')} ms, zone CPU ${cpuMs.join(' / ')} ms, global CPU ${globalCpuMs} ms`);
       }
       await sleep(options.gapMs);
     }
@@ -286,7 +292,9 @@ function convergenceFigures(options: ConvergenceOptions, ours: readonly RoundRec
     },
     { scenario: 'convergence', id: 'convergence.write', metric: 'the write at global: PUT → 2xx (p50; not part of the figures above)', unit: 'ms', ours: summarize(o.map((r) => r.writeMs ?? Number.NaN)).p50 },
     { scenario: 'convergence', id: 'convergence.regenerated', metric: 'dataplanes regenerated per change, per zone (mean)', unit: 'dataplanes', ours: summarize(o.flatMap((r) => r.regenerated ?? [])).mean },
+    { scenario: 'convergence', id: 'convergence.generation', metric: 'generation time per change, per zone (p50)', unit: 'ms', ours: summarize(o.flatMap((r) => r.generationMs ?? [])).p50 },
     { scenario: 'convergence', id: 'convergence.zone-cpu', metric: 'zone-cp CPU per change, per zone (p50)', unit: 'ms', ours: summarize(o.flatMap((r) => r.cpuMs ?? [])).p50 },
+    { scenario: 'convergence', id: 'convergence.global-cpu', metric: 'global-cp CPU per change (p50)', unit: 'ms', ours: summarize(o.map((r) => r.globalCpuMs ?? Number.NaN)).p50 },
   ];
   const missing = o.reduce((a, r) => a + r.missing, 0) + b.reduce((a, r) => a + r.missing, 0);
   if (missing > 0) figures.push({ scenario: 'convergence', id: 'convergence.missing', metric: 'dataplane-rounds that timed out', unit: '', ours: missing });

@@ -63,6 +63,7 @@ export {
   DEFAULT_OUTBOUND_ADDRESS,
   DEFAULT_SERVICE_ADDRESS,
 } from './generate/proxy';
+export { MeshContextBuilder } from './generate/mesh-context-builder';
 export type { ResourceEntry } from './generate/resource-set';
 export { ResourceSet, DuplicateResourceError, ResourceSetError, resourceNameOf } from './generate/resource-set';
 export type { ResourceGenerator } from './generate/generator';

@@ -132,6 +132,13 @@ export class SharedResources {
   get builds(): number {
     return this.buildCount;
   }
+
+  /** Copies into this memo every resource of `from` whose key `keep` accepts (as already built: no build is counted). */
+  carryOver(from: SharedResources, keep: (key: string) => boolean): void {
+    for (const generation of [from.old, from.young]) {
+      for (const [key, message] of generation) if (keep(key) && !this.young.has(key)) this.young.set(key, message);
+    }
+  }
 }
 
 /** Default port of Envoy's admin API when the dataplane does not set `networking.admin.port`. */
@@ -154,26 +161,19 @@ export function buildMeshContext(meshName: string, dataplanes: readonly Resource
   const protocolsSeen = new Map<string, Set<Protocol>>();
   for (const dp of dataplanes) {
     if (dp.mesh !== meshName) continue;
-    const networking = dp.spec.networking;
-    const zone = dp.labels[Labels.zone] ?? localZone;
-    for (const inbound of networking.inbound ?? []) {
-      const service = inbound.tags[Labels.service];
-      if (service === undefined) continue;
-      let seen = protocolsSeen.get(service);
+    for (const c of serviceContributionsOf(dp, localZone)) {
+      let seen = protocolsSeen.get(c.service);
       if (seen === undefined) {
         seen = new Set();
-        protocolsSeen.set(service, seen);
+        protocolsSeen.set(c.service, seen);
       }
-      seen.add(protocolOfTags(inbound.tags));
-      let list = endpoints.get(service);
+      seen.add(c.protocol);
+      let list = endpoints.get(c.service);
       if (list === undefined) {
         list = [];
-        endpoints.set(service, list);
+        endpoints.set(c.service, list);
       }
-      if (inbound.health?.ready === false) continue;
-      const address = networking.advertisedAddress ?? inbound.address ?? networking.address;
-      if (isIP(address) === 0) continue;
-      list.push({ address, port: inbound.port, zone, tags: inbound.tags, dataplane: dp.name });
+      if (c.endpoint !== undefined) list.push(c.endpoint);
     }
   }
   for (const list of endpoints.values()) list.sort(compareEndpoints);
@@ -189,6 +189,29 @@ export function buildMeshContext(meshName: string, dataplanes: readonly Resource
     templates: options.templates ?? new SharedResources(),
     loadAssignments: options.loadAssignments ?? new Map(),
   };
+}
+
+/** What one inbound of a dataplane lends its service: its protocol, and an endpoint when it is ready and has an IP address. */
+export interface ServiceContribution {
+  readonly service: string;
+  readonly protocol: Protocol;
+  readonly endpoint: Endpoint | undefined;
+}
+
+/** The contributions of every inbound of `dp` that names a service, in inbound order (see {@link buildMeshContext}). */
+export function serviceContributionsOf(dp: Resource<DataplaneSpec>, localZone: string): ServiceContribution[] {
+  const out: ServiceContribution[] = [];
+  const networking = dp.spec.networking;
+  const zone = dp.labels[Labels.zone] ?? localZone;
+  for (const inbound of networking.inbound ?? []) {
+    const service = inbound.tags[Labels.service];
+    if (service === undefined) continue;
+    const protocol = protocolOfTags(inbound.tags);
+    const address = networking.advertisedAddress ?? inbound.address ?? networking.address;
+    const ready = inbound.health?.ready !== false && isIP(address) !== 0;
+    out.push({ service, protocol, endpoint: ready ? { address, port: inbound.port, zone, tags: inbound.tags, dataplane: dp.name } : undefined });
+  }
+  return out;
 }
 
 /** The protocol an inbound's tags declare; tcp when `mycel.io/protocol` is absent. */
@@ -286,7 +309,8 @@ export function outboundDestinations(proxy: Proxy, ctx: MeshContext): OutboundDe
   return out;
 }
 
-function compareEndpoints(a: Endpoint, b: Endpoint): number {
+/** Order of endpoints within a service: zone, address, port, dataplane name. */
+export function compareEndpoints(a: Endpoint, b: Endpoint): number {
   if (a.zone !== b.zone) return a.zone < b.zone ? -1 : 1;
   if (a.address !== b.address) return a.address < b.address ? -1 : 1;
   if (a.port !== b.port) return a.port - b.port;

@@ -6,7 +6,7 @@ import { MAX_PAGE_SIZE } from '@mycel/store';
 import { silentLogger } from '@mycel/telemetry';
 import type { Logger } from '@mycel/telemetry';
 import type { Meter } from '@opentelemetry/api';
-import { EncodingCache, SharedResources, assertConsistent, buildMeshContext, generateResources, patchLoadAssignments, toSnapshot } from '@mycel/xds';
+import { EncodingCache, MeshContextBuilder, SharedResources, assertConsistent, buildMeshContext, generateResources, patchLoadAssignments, toSnapshot } from '@mycel/xds';
 import type { AdsCallbacks, LoadAssignmentInputs, MeshContext, Proxy, ProxyKind, Snapshot, SnapshotCache } from '@mycel/xds';
 import { consumesAny, intersects, servicesOfSnapshot } from './affected';
 import { dataplaneNodeId, dataplaneRefOfNode } from './node-id';
@@ -206,6 +206,8 @@ export class XdsReconciler {
   private readonly templates = new SharedResources(DEFAULT_TEMPLATE_ENTRIES);
   /** Per mesh: what each ClusterLoadAssignment built for it was built from (see MeshContext.loadAssignments). */
   private readonly loadAssignments = new Map<string, LoadAssignmentInputs>();
+  /** Per mesh: its context, maintained from the Dataplanes each batch touched. */
+  private readonly contexts = new Map<string, MeshContextBuilder>();
   /** Per mesh: the context of its latest batch, to tell endpoint-only changes apart. */
   private readonly lastContexts = new Map<string, MeshContext>();
   /** Nodes whose latest generation failed: they are regenerated in full, never patched. */
@@ -403,11 +405,12 @@ export class XdsReconciler {
       if (state?.mesh === undefined) {
         this.lastContexts.delete(meshName);
         this.loadAssignments.delete(meshName);
+        this.contexts.delete(meshName);
         continue;
       }
       if (meshChanges === undefined) continue;
-      // Built even when no connected node is affected: the next batch tells endpoint-only changes by comparing with it.
-      const ctx = buildMeshContext(meshName, [...state.dataplanes.values()], this.zone, { templates: this.templates, loadAssignments: this.loadAssignmentsOf(meshName) });
+      // Kept current even when no connected node is affected: the next batch tells endpoint-only changes by comparing with it.
+      const ctx = this.contextOf(meshName, state, meshChanges);
       const previous = this.lastContexts.get(meshName);
       this.lastContexts.set(meshName, ctx);
       const targets = this.targets(meshName, state, meshChanges);
@@ -525,6 +528,27 @@ export class XdsReconciler {
       });
     }
     return batch;
+  }
+
+  /**
+   * The context of `mesh` after `changes`: its builder follows the Dataplanes the batch touched, so
+   * the cost follows what changed, not the size of the mesh. Rebuilt from the index when the whole
+   * mesh is affected (start, resync, a Mesh change) or the mesh is new.
+   */
+  private contextOf(mesh: string, state: MeshState, changes: MeshChanges): MeshContext {
+    let builder = this.contexts.get(mesh);
+    if (builder === undefined || changes.all) {
+      builder = new MeshContextBuilder(mesh, this.zone, this.templates, this.loadAssignmentsOf(mesh));
+      for (const dataplane of state.dataplanes.values()) builder.set(dataplane);
+      this.contexts.set(mesh, builder);
+    } else {
+      for (const name of changes.touched) {
+        const dataplane = state.dataplanes.get(name);
+        if (dataplane === undefined) builder.delete(name);
+        else builder.set(dataplane);
+      }
+    }
+    return builder.context();
   }
 
   /** The record of ClusterLoadAssignment inputs of `mesh`, created empty. */

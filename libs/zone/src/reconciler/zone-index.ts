@@ -32,6 +32,8 @@ export interface MeshChanges {
   readonly dataplanes: Set<string>;
   /** Services whose endpoints or protocol changed: their consumers are affected. */
   readonly services: Set<string>;
+  /** Every Dataplane (local or remote) created, updated or deleted: the mesh context follows them. */
+  readonly touched: Set<string>;
 }
 
 /** Pending changes of a batch, per mesh. */
@@ -44,7 +46,7 @@ export class ChangeSet {
   of(mesh: string): MeshChanges {
     let entry = this.meshes.get(mesh);
     if (entry === undefined) {
-      entry = { all: false, dataplanes: new Set(), services: new Set() };
+      entry = { all: false, dataplanes: new Set(), services: new Set(), touched: new Set() };
       this.meshes.set(mesh, entry);
     }
     return entry;
@@ -122,6 +124,7 @@ export class ZoneIndex {
       else state.dataplanes.set(resource.name, after as Resource<DataplaneSpec>);
       // A remote dataplane is no proxy here: only its endpoints (the services below) matter.
       if (!this.isRemote(before) && !this.isRemote(after)) entry.dataplanes.add(resource.name);
+      entry.touched.add(resource.name);
       for (const service of changedServices(before, after as Resource<DataplaneSpec> | undefined)) entry.services.add(service);
     } else {
       const key = policyKey(resource);

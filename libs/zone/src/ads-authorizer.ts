@@ -53,8 +53,13 @@ export function createAdsAuthorizer(options: AdsAuthorizerOptions): AdsAuthorize
     if (dataplane instanceof Error) return refuse(dataplane);
     const { mesh, name, nodeId } = dataplane;
     try {
-      const identity = await validator.authenticate(token, { mesh, name });
-      const stored = await store.find({ type: DataplaneType.name, mesh, name });
+      // Both reads at once (one round trip of a networked store instead of two in a row); the
+      // token's verdict is still reported first, so the answers are those of checking in order.
+      const [checked, found] = await Promise.allSettled([validator.authenticate(token, { mesh, name }), store.find({ type: DataplaneType.name, mesh, name })]);
+      if (checked.status === 'rejected') throw checked.reason;
+      if (found.status === 'rejected') throw found.reason;
+      const identity = checked.value;
+      const stored = found.value;
       if (stored === undefined) return refuse(new NotFoundError(`dataplane ${mesh}/${name} does not exist; bootstrap it (POST /bootstrap) to register it`));
       authorizeDataplane(identity, stored.spec as DataplaneSpec);
       return { nodeId };

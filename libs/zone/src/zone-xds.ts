@@ -81,9 +81,9 @@ export interface ZoneXds {
 /**
  * Starts what makes a control plane serve dataplanes, in dependency order: the per-mesh signing
  * keys of dataplane tokens, the xDS reconciler (lists the store, then follows it), the
- * DataplaneInsight writer (closing subscriptions a crash left open, deleting insights of deleted
- * dataplanes), the ADS server behind the dataplane-token authorizer, and the dataplane server (ADS +
- * `POST /bootstrap`, one port). A failure stops whatever had started and rejects. `stop()` ends
+ * DataplaneInsight writer, the ADS server behind the dataplane-token authorizer, and the dataplane
+ * server (ADS + `POST /bootstrap`, one port); once that listens, the writer's tidy-up (closing
+ * subscriptions a crash left open, deleting insights of deleted dataplanes) runs in the background. A failure stops whatever had started and rejects. `stop()` ends
  * the ADS streams, closes the port, writes the last insights and stops the loops.
  */
 export async function startZoneXds(options: ZoneXdsOptions): Promise<ZoneXds> {
@@ -132,7 +132,7 @@ export async function startZoneXds(options: ZoneXdsOptions): Promise<ZoneXds> {
     });
     await reconciler.start();
     stops.push(() => reconciler.stop());
-    await insights.start();
+    // Stopped after the streams end (stops run in reverse), so their disconnects are written.
     stops.push(() => insights.stop());
 
     const ads = new AdsServer({
@@ -159,6 +159,9 @@ export async function startZoneXds(options: ZoneXdsOptions): Promise<ZoneXds> {
       const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
       throw new UnavailableError(`cannot listen on ${address}:${port} (dataplane server): ${code}`, { cause: err });
     }
+    // After listening, in the background: with many insights the tidy-up takes long, and nothing a
+    // connecting dataplane needs waits for it.
+    insights.start();
     stops.push(async () => {
       // Streams first, with UNAVAILABLE, so clients reconnect elsewhere instead of waiting for the grace period.
       ads.close();

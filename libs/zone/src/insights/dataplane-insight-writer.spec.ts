@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import type { DataplaneInsightSpec, ResourceInput } from '@mycel/core';
+import type { DataplaneInsightSpec, Resource, ResourceInput, ResourceKey } from '@mycel/core';
 import { DataplaneInsightType } from '@mycel/core';
 import { MemoryStore } from '@mycel/store';
+import type { ListPage, ListQuery, WriteOptions } from '@mycel/store';
 import type { AdsStreamInfo } from '@mycel/xds';
 import { TypeUrl } from '@mycel/xds';
 import { FakeTimers } from '../reconciler/fake-timers.test-helper';
@@ -51,9 +52,13 @@ describe('DataplaneInsightWriter', () => {
     await store.close();
   });
 
-  it('writes a connect at once: a subscription of this instance, online', async () => {
+  it('writes a connect with the next flush: a subscription of this instance, online', async () => {
     writer.onConnect('m1.web-1', '7', info('7'));
     await writer.idle();
+    assert.equal(await insight(), undefined, 'coalesced with what follows');
+    assert.equal(timers.size, 1);
+    timers.runAll();
+    await writer.flush();
     const got = await insight();
     assert.deepEqual(got?.spec, {
       subscriptions: [{ id: '7', controlPlaneInstanceId: 'cp-a', connectTime: at(0), status: { total: { responsesSent: 0, responsesAcknowledged: 0, responsesRejected: 0 }, perType: {} } }],
@@ -63,7 +68,7 @@ describe('DataplaneInsightWriter', () => {
 
   it('coalesces responses, ACKs and NACKs into one write per flush', async () => {
     writer.onConnect('m1.web-1', '1', info('1'));
-    await writer.idle();
+    await writer.flush();
     const afterConnect = (await insight())?.version;
     clock = 100;
     writer.onResponse('m1.web-1', TypeUrl.cluster, 'v1', { streamId: '1', nonce: '1' });
@@ -103,10 +108,10 @@ describe('DataplaneInsightWriter', () => {
   it("keeps other instances' subscriptions and stays online while one is open", async () => {
     const other = newWriter('cp-b');
     other.onConnect('m1.web-1', '1', info('1'));
-    await other.idle();
+    await other.flush();
     clock = 1000;
     writer.onConnect('m1.web-1', '1', info('1'));
-    await writer.idle();
+    await writer.flush();
     clock = 2000;
     writer.onDisconnect('m1.web-1', '1');
     await writer.idle();
@@ -122,24 +127,24 @@ describe('DataplaneInsightWriter', () => {
   it('closes on start the subscriptions an earlier run of this instance left open', async () => {
     const crashed = newWriter('zone-cp-host-1111');
     crashed.onConnect('m1.web-1', '1', info('1'));
-    await crashed.idle();
+    await crashed.flush();
     const elsewhere = newWriter('zone-cp-other-2222');
     elsewhere.onConnect('m1.web-2', '1', info('1'));
-    await elsewhere.idle();
+    await elsewhere.flush();
     clock = 60_000;
     const restarted = newWriter('zone-cp-host-3333', (id) => id.startsWith('zone-cp-host-'));
-    assert.deepEqual(await restarted.start(), { deleted: 0, closed: 1 });
+    assert.deepEqual(await restarted.tidy(), { deleted: 0, closed: 1, stopped: false });
     const web1 = await insight('web-1');
     assert.equal(web1?.spec.online, false);
     assert.equal(web1?.spec.subscriptions?.[0]?.disconnectTime, at(60_000));
     assert.equal((await insight('web-2'))?.spec.online, true, "another instance's subscription is left alone");
-    assert.deepEqual(await restarted.start(), { deleted: 0, closed: 0 }, 'idempotent');
+    assert.deepEqual(await restarted.tidy(), { deleted: 0, closed: 0, stopped: false }, 'idempotent');
   });
 
   it('deletes the insight of a deleted dataplane, at once or on the next start', async () => {
     writer.onConnect('m1.web-1', '1', info('1'));
     writer.onConnect('m1.web-2', '1', info('1'));
-    await writer.idle();
+    await writer.flush();
     await store.delete({ type: 'Dataplane', mesh: 'm1', name: 'web-1' });
     writer.dataplaneDeleted({ mesh: 'm1', name: 'web-1' });
     writer.onAck('m1.web-1', TypeUrl.cluster, 'v1', { streamId: '1', nonce: '1' });
@@ -149,7 +154,7 @@ describe('DataplaneInsightWriter', () => {
 
     // A deletion while no control plane ran leaves an orphan; the next start removes it.
     await store.delete({ type: 'Dataplane', mesh: 'm1', name: 'web-2' });
-    assert.deepEqual(await newWriter('cp-b').start(), { deleted: 1, closed: 0 });
+    assert.deepEqual(await newWriter('cp-b').tidy(), { deleted: 1, closed: 0, stopped: false });
     assert.equal(await insight('web-2'), undefined);
   });
 
@@ -175,7 +180,7 @@ describe('DataplaneInsightWriter', () => {
     assert.equal((await insight())?.spec.subscriptions?.[0]?.status?.perType?.[TypeUrl.cluster]?.ackedVersion, 'v9');
     const writes = writer.writeCount;
     writer.onConnect('m1.web-1', '2', info('2'));
-    await writer.idle();
+    await writer.flush();
     assert.equal(writer.writeCount, writes);
   });
 });
@@ -188,9 +193,128 @@ describe('DataplaneInsight writes under concurrency', () => {
     const b = new DataplaneInsightWriter({ store, instanceId: 'cp-b', timers: new FakeTimers() });
     a.onConnect('m1.web-1', '1', info('1'));
     b.onConnect('m1.web-1', '1', info('1'));
-    await Promise.all([a.idle(), b.idle()]);
+    await Promise.all([a.flush(), b.flush()]);
     const got = (await store.get({ type: 'DataplaneInsight', mesh: 'm1', name: 'web-1' })) as ResourceInput<DataplaneInsightSpec>;
     assert.deepEqual(got.spec.subscriptions?.map((s) => s.controlPlaneInstanceId).sort(), ['cp-a', 'cp-b']);
     await store.close();
+  });
+});
+
+/** A MemoryStore that counts calls per method and can hold `list` of one type until released. */
+class ObservedStore extends MemoryStore {
+  readonly calls = new Map<string, number>();
+  private gate: { readonly type: string; readonly open: Promise<void> } | undefined;
+  private release: () => void = () => undefined;
+  private reached: () => void = () => undefined;
+
+  /** Holds the next lists of `type` until {@link open}; resolves when one is held. */
+  holdList(type: string): Promise<void> {
+    this.gate = { type, open: new Promise((resolve) => (this.release = resolve)) };
+    return new Promise((resolve) => (this.reached = resolve));
+  }
+
+  open(): void {
+    this.gate = undefined;
+    this.release();
+  }
+
+  count(method: string): number {
+    return this.calls.get(method) ?? 0;
+  }
+
+  override async list(query: ListQuery): Promise<ListPage> {
+    this.calls.set('list', this.count('list') + 1);
+    const gate = this.gate;
+    if (gate !== undefined && gate.type === query.type) {
+      this.reached();
+      await gate.open;
+    }
+    return super.list(query);
+  }
+
+  override find(key: ResourceKey): Promise<Resource | undefined> {
+    this.calls.set('find', this.count('find') + 1);
+    return super.find(key);
+  }
+
+  override update(input: ResourceInput, options?: WriteOptions): Promise<Resource> {
+    this.calls.set('update', this.count('update') + 1);
+    return super.update(input, options);
+  }
+
+  override delete(key: ResourceKey, options?: WriteOptions): Promise<void> {
+    this.calls.set('delete', this.count('delete') + 1);
+    return super.delete(key, options);
+  }
+}
+
+describe('DataplaneInsight tidy-up', () => {
+  const N = 1_200; // more than one page (MAX_PAGE_SIZE)
+  const ORPHANS = 30;
+  let store: ObservedStore;
+
+  async function seed(): Promise<void> {
+    store = new ObservedStore();
+    await store.create({ type: 'Mesh', name: 'm1', labels: {}, spec: {} });
+    const crashed = new DataplaneInsightWriter({ store, instanceId: 'host-1', timers: new FakeTimers() });
+    for (let i = 0; i < N; i++) {
+      const name = `dp-${String(i).padStart(5, '0')}`;
+      if (i >= ORPHANS) await store.create(dataplane(name));
+      crashed.onConnect(`m1.${name}`, '1', { ...info('1'), node: { id: `m1.${name}` } });
+    }
+    await crashed.flush();
+    store.calls.clear();
+  }
+
+  afterEach(async () => {
+    await store.close();
+  });
+
+  it('closes what an earlier run left open and deletes orphans in bulk: pages, no read per insight', async () => {
+    await seed();
+    const writer = new DataplaneInsightWriter({ store, instanceId: 'host-2', timers: new FakeTimers(), isEarlierRun: (id) => id.startsWith('host-') });
+    writer.start();
+    assert.deepEqual(await writer.tidied(), { deleted: ORPHANS, closed: N - ORPHANS, stopped: false });
+    const page = await store.list({ type: 'DataplaneInsight', size: 1000 });
+    assert.equal(page.total, N - ORPHANS);
+    assert.ok(page.items.every((i) => (i.spec as DataplaneInsightSpec).online === false));
+    assert.ok(store.count('find') <= ORPHANS, `reads only to confirm orphans (${store.count('find')} finds)`);
+    assert.ok(store.count('list') <= 6, `lists pages (${store.count('list')} lists)`);
+    assert.equal(store.count('update'), N - ORPHANS);
+    await writer.stop();
+  });
+
+  it('lets dataplanes connect while it runs, and its writes do not undo theirs', async () => {
+    await seed();
+    const writer = new DataplaneInsightWriter({ store, instanceId: 'host-2', timers: new FakeTimers(), isEarlierRun: (id) => id.startsWith('host-') });
+    const held = store.holdList('DataplaneInsight');
+    writer.start();
+    await held;
+    writer.onConnect('m1.dp-00100', '9', { ...info('9'), node: { id: 'm1.dp-00100' } });
+    await writer.flush();
+    store.open();
+    assert.equal((await writer.tidied()).stopped, false);
+    const got = await store.get({ type: 'DataplaneInsight', mesh: 'm1', name: 'dp-00100' });
+    const subs = (got.spec as DataplaneInsightSpec).subscriptions ?? [];
+    assert.deepEqual(subs.map((s) => [s.controlPlaneInstanceId, s.disconnectTime === undefined]), [['host-1', false], ['host-2', true]]);
+    assert.equal((got.spec as DataplaneInsightSpec).online, true);
+    await writer.stop();
+  });
+
+  it('ends on stop() without walking the rest', async () => {
+    await seed();
+    const writer = new DataplaneInsightWriter({ store, instanceId: 'host-2', timers: new FakeTimers(), isEarlierRun: (id) => id.startsWith('host-') });
+    const held = store.holdList('DataplaneInsight');
+    writer.start();
+    await held;
+    const stopped = writer.stop();
+    store.open();
+    await stopped;
+    const result = await writer.tidied();
+    assert.equal(result.stopped, true);
+    assert.ok(result.closed < N - ORPHANS, 'not every insight was walked');
+    const updates = store.count('update');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(store.count('update'), updates, 'nothing is written after stop() resolved');
   });
 });

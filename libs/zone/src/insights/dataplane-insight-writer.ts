@@ -13,6 +13,10 @@ import { MAX_SUBSCRIPTIONS, SubscriptionState, closeSubscriptions, mergeSubscrip
 
 /** Default time counters and versions are collected before they are written: 1 s. */
 export const DEFAULT_INSIGHT_FLUSH_MS = 1_000;
+/** Insight writes one flush keeps in flight at once. */
+export const FLUSH_CONCURRENCY = 128;
+/** Tidy-up writes in flight at once (see {@link DataplaneInsightWriter.tidy}). */
+export const TIDY_CONCURRENCY = 64;
 /** Attempts of one read-modify-write before it gives up on concurrent writers. */
 const MAX_WRITE_ATTEMPTS = 5;
 
@@ -39,10 +43,19 @@ export interface DataplaneInsightWriterOptions {
   readonly logger?: Logger;
 }
 
+/** What a tidy-up did; `stopped` when `stop()` ended it before it walked every insight. */
+export interface TidyResult {
+  readonly deleted: number;
+  readonly closed: number;
+  readonly stopped: boolean;
+}
+
 interface NodeState {
   readonly ref: DataplaneRef;
   readonly subscriptions: Map<string, SubscriptionState>;
   dirty: boolean;
+  /** The insight as this writer last wrote it: the next write starts from it instead of a read. */
+  stored: Resource | undefined;
   /** Writes of this node run one after another. */
   chain: Promise<void>;
 }
@@ -52,8 +65,9 @@ interface NodeState {
  * one subscription per stream (id = stream id, this instance, connect/disconnect times), ACKed
  * version and last NACK per type, and response totals; `online` while any subscription is open.
  *
- * Connects and disconnects are written at once; responses, ACKs and NACKs are coalesced so a
- * dataplane costs at most one store write per `flushIntervalMs`. Every write is a read-modify-write
+ * Disconnects are written at once; connects, responses, ACKs and NACKs are coalesced so a
+ * dataplane costs at most one store write per `flushIntervalMs` (a flush keeps at most
+ * {@link FLUSH_CONCURRENCY} writes in flight, so a herd's flush does not hog the event loop). Every write is a read-modify-write
  * with the stored version as precondition, keeping subscriptions other instances wrote. Write
  * failures are logged and retried with the next flush; they never reach the ADS stream.
  */
@@ -70,6 +84,7 @@ export class DataplaneInsightWriter implements AdsCallbacks {
   private readonly nodes = new Map<string, NodeState>();
   private readonly inFlight = new Set<Promise<void>>();
   private timer: TimerHandle | undefined;
+  private tidying: Promise<TidyResult> | undefined;
   private stopped = false;
   private writes = 0;
 
@@ -86,34 +101,118 @@ export class DataplaneInsightWriter implements AdsCallbacks {
   }
 
   /**
-   * Tidies the insights a previous run could not: deletes those whose Dataplane no longer exists,
-   * and closes the subscriptions that earlier runs of this instance left open (see `isEarlierRun`)
-   * so their dataplanes stop showing online. Returns how many insights it deleted and closed.
+   * Starts {@link tidy} in the background and returns at once, so the dataplane server can listen
+   * while it runs: the tidy-up only closes subscriptions of earlier runs and deletes orphans, which
+   * nothing a new stream writes depends on (both are compare-and-set writes, so a concurrent write
+   * of a connecting dataplane wins and the tidy-up re-reads). The outcome is logged; `stop()` ends
+   * it between pages and waits for it. Idempotent.
    */
-  async start(): Promise<{ readonly deleted: number; readonly closed: number }> {
+  start(): void {
+    if (this.stopped || this.tidying !== undefined) return;
+    this.tidying = this.tidy().then(
+      (result) => result,
+      (err: unknown) => {
+        // The next run tidies again; a failure here must not take the control plane down.
+        this.logger.warn('cannot tidy DataplaneInsights left by earlier runs; the next start tries again', { error: err });
+        return { deleted: 0, closed: 0, stopped: false };
+      },
+    );
+  }
+
+  /** The outcome of the tidy-up {@link start} began (resolved at once when none was started). */
+  tidied(): Promise<TidyResult> {
+    return this.tidying ?? Promise.resolve({ deleted: 0, closed: 0, stopped: false });
+  }
+
+  /**
+   * Tidies the insights a previous run could not, in bulk: deletes those whose Dataplane no longer
+   * exists, and closes the subscriptions that earlier runs of this instance left open (see
+   * `isEarlierRun`) so their dataplanes stop showing online. It lists the Dataplanes once, then
+   * walks the insights page by page (MAX_PAGE_SIZE each), writing each page's changes with up to
+   * {@link TIDY_CONCURRENCY} in flight (one compare-and-set each against the listed version; a store
+   * such as Redis pipelines them on its connection), and yields to the event loop between pages.
+   * `stop()` ends it after the page in flight (`stopped: true`). Returns how many it deleted and closed.
+   */
+  async tidy(): Promise<TidyResult> {
     const isEarlierRun = this.isEarlierRun ?? (() => false);
     const stale = (s: DataplaneInsightSubscription): boolean => s.controlPlaneInstanceId !== this.instanceId && isEarlierRun(s.controlPlaneInstanceId);
     const time = this.timestamp();
-    let closed = 0;
-    let deleted = 0;
+    const counts = { deleted: 0, closed: 0 };
+    const existing = new Set<string>();
     let offset: string | undefined;
     do {
+      if (this.stopped) return { ...counts, stopped: true };
+      const page = await this.store.list({ type: DataplaneType.name, size: MAX_PAGE_SIZE, ...(offset !== undefined ? { offset } : {}) });
+      for (const dp of page.items) existing.add(refKey(dp.mesh ?? '', dp.name));
+      offset = page.next;
+    } while (offset !== undefined);
+    do {
+      if (this.stopped) return { ...counts, stopped: true };
       const page = await this.store.list({ type: DataplaneInsightType.name, size: MAX_PAGE_SIZE, ...(offset !== undefined ? { offset } : {}) });
+      const work: Array<() => Promise<void>> = [];
       for (const insight of page.items) {
         if (insight.mesh === undefined) continue;
         const ref = { mesh: insight.mesh, name: insight.name };
-        if ((await this.store.find({ type: DataplaneType.name, ...ref })) === undefined) {
-          if (await this.deleteInsight(ref)) deleted++;
+        if (!existing.has(refKey(ref.mesh, ref.name))) {
+          work.push(async () => {
+            if (await this.deleteOrphan(ref, insight.version)) counts.deleted++;
+          });
           continue;
         }
-        if (!specOf(insight).subscriptions?.some((s) => s.disconnectTime === undefined && stale(s))) continue;
-        if (await this.upsert(ref, (spec) => closeSubscriptions(spec, stale, time))) closed++;
+        const closedSpec = closeSubscriptions(specOf(insight), stale, time);
+        if (closedSpec === undefined) continue;
+        work.push(async () => {
+          if (await this.closeStale(ref, insight, closedSpec, stale, time)) counts.closed++;
+        });
       }
+      await runLimited(work, TIDY_CONCURRENCY);
       offset = page.next;
+      // Between pages, whatever else is queued (connects, ACKs) runs first.
+      // Not a timer: yielding is not about time, so it does not go through the injected ones.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     } while (offset !== undefined);
-    if (closed > 0) this.logger.info('marked dataplanes offline that an earlier run of this control plane left online', { insights: closed });
-    if (deleted > 0) this.logger.info('deleted the insights of dataplanes that no longer exist', { insights: deleted });
-    return { deleted, closed };
+    if (counts.closed > 0) this.logger.info('marked dataplanes offline that an earlier run of this control plane left online', { insights: counts.closed });
+    if (counts.deleted > 0) this.logger.info('deleted the insights of dataplanes that no longer exist', { insights: counts.deleted });
+    return { ...counts, stopped: false };
+  }
+
+  /**
+   * Deletes the insight of a Dataplane the listing did not hold, after confirming it is still gone
+   * (it may have been registered since) and only at the listed version (a connect may have written
+   * it since). False when it was kept.
+   */
+  private async deleteOrphan(ref: DataplaneRef, version: string): Promise<boolean> {
+    if ((await this.store.find({ type: DataplaneType.name, ...ref })) !== undefined) return false;
+    try {
+      await this.store.delete({ type: DataplaneInsightType.name, mesh: ref.mesh, name: ref.name }, { expectedVersion: version });
+      return true;
+    } catch (err) {
+      // Written or deleted meanwhile: whoever did it knows better; the next tidy-up looks again.
+      if (err instanceof NotFoundError || err instanceof ConflictError) return false;
+      throw err;
+    }
+  }
+
+  /** Writes `closedSpec` over the listed `insight`; on a concurrent write, re-reads and closes again. */
+  private async closeStale(
+    ref: DataplaneRef,
+    insight: Resource,
+    closedSpec: DataplaneInsightSpec,
+    stale: (s: DataplaneInsightSubscription) => boolean,
+    time: string,
+  ): Promise<boolean> {
+    this.writes++;
+    try {
+      await this.store.update(
+        { type: DataplaneInsightType.name, mesh: ref.mesh, name: ref.name, labels: insight.labels, spec: closedSpec },
+        { expectedVersion: insight.version },
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof NotFoundError) return false;
+      if (!(err instanceof ConflictError)) throw err;
+    }
+    return (await this.upsert(ref, (spec) => closeSubscriptions(spec, stale, time))) !== undefined;
   }
 
   /**
@@ -138,13 +237,17 @@ export class DataplaneInsightWriter implements AdsCallbacks {
     void deletion.finally(() => this.inFlight.delete(deletion));
   }
 
-  /** Writes what is pending, waits for every write, and ignores callbacks from then on. Idempotent. */
+  /**
+   * Ends a running tidy-up after its page in flight, writes what is pending, waits for every write,
+   * and ignores callbacks from then on. Idempotent.
+   */
   async stop(): Promise<void> {
     if (this.stopped) return;
     await this.flush();
     this.stopped = true;
     if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
     this.timer = undefined;
+    await this.tidying;
     await this.idle();
   }
 
@@ -152,8 +255,11 @@ export class DataplaneInsightWriter implements AdsCallbacks {
   async flush(): Promise<void> {
     if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
     this.timer = undefined;
-    const writes = [...this.nodes.entries()].filter(([, node]) => node.dirty).map(([nodeId]) => this.enqueue(nodeId));
-    await Promise.all(writes);
+    const dirty = [...this.nodes.entries()].filter(([, node]) => node.dirty).map(([nodeId]) => nodeId);
+    await runLimited(
+      dirty.map((nodeId) => () => (this.nodes.get(nodeId)?.dirty === true ? this.enqueue(nodeId) : Promise.resolve())),
+      FLUSH_CONCURRENCY,
+    );
   }
 
   /** Resolves once no write is in flight (writes started meanwhile included). */
@@ -175,11 +281,13 @@ export class DataplaneInsightWriter implements AdsCallbacks {
     }
     let node = this.nodes.get(nodeId);
     if (node === undefined) {
-      node = { ref, subscriptions: new Map(), dirty: false, chain: Promise.resolve() };
+      node = { ref, subscriptions: new Map(), dirty: false, stored: undefined, chain: Promise.resolve() };
       this.nodes.set(nodeId, node);
     }
     node.subscriptions.set(streamId, new SubscriptionState(streamId, this.instanceId, this.timestamp()));
-    void this.enqueue(nodeId);
+    // Coalesced with the responses and ACKs that follow within the flush interval: a reconnecting
+    // herd costs one write per dataplane, not two.
+    this.markDirty(nodeId);
   }
 
   onDisconnect(nodeId: string, streamId: string): void {
@@ -240,8 +348,10 @@ export class DataplaneInsightWriter implements AdsCallbacks {
     const states = [...node.subscriptions.values()];
     const ours = states.map((s) => s.toSubscription());
     try {
-      await this.upsert(node.ref, (spec) => mergeSubscriptions(spec.subscriptions ?? [], ours, this.maxSubscriptions));
+      const written = await this.upsert(node.ref, (spec) => mergeSubscriptions(spec.subscriptions ?? [], ours, this.maxSubscriptions), node.stored);
+      if (written !== undefined) node.stored = written;
     } catch (err) {
+      node.stored = undefined;
       if (err instanceof NotFoundError) {
         // The mesh is gone (and with it the dataplane): there is nowhere to write, now or later.
         this.logger.debug('no DataplaneInsight written: the mesh does not exist', { nodeId });
@@ -273,23 +383,31 @@ export class DataplaneInsightWriter implements AdsCallbacks {
 
   /**
    * Read-modify-write of one DataplaneInsight with the stored version as precondition, retried on
-   * conflicts. `mutate` returns the new spec, or undefined to leave it. Returns whether it wrote.
+   * conflicts. `mutate` returns the new spec, or undefined to leave it. `known` is the insight as
+   * this writer last wrote it: the first attempt starts from it instead of reading the store (a
+   * conflict means someone else wrote since, and the retry reads). Returns the written insight, or
+   * undefined when nothing needed writing.
    */
-  private async upsert(ref: DataplaneRef, mutate: (spec: DataplaneInsightSpec) => DataplaneInsightSpec | undefined): Promise<boolean> {
+  private async upsert(
+    ref: DataplaneRef,
+    mutate: (spec: DataplaneInsightSpec) => DataplaneInsightSpec | undefined,
+    known?: Resource,
+  ): Promise<Resource | undefined> {
     const key: ResourceKey = { type: DataplaneInsightType.name, mesh: ref.mesh, name: ref.name };
+    let hint = known;
     for (let attempt = 1; ; attempt++) {
       this.writes++;
-      const existing = await this.store.find(key);
+      const existing = hint ?? (await this.store.find(key));
+      hint = undefined;
       const spec = mutate(existing ? specOf(existing) : {});
-      if (spec === undefined || (existing !== undefined && jsonEqual(existing.spec, spec))) return false;
+      if (spec === undefined || (existing !== undefined && jsonEqual(existing.spec, spec))) return undefined;
       const violations = DataplaneInsightType.validate(spec, { name: ref.name, mesh: ref.mesh, labels: existing?.labels ?? {} });
       if (violations.length > 0) {
         throw new ValidationError(`DataplaneInsight ${ref.mesh}/${ref.name} would be invalid`, violations);
       }
       try {
-        if (existing) await this.store.update({ ...key, labels: existing.labels, spec }, { expectedVersion: existing.version });
-        else await this.store.create({ ...key, labels: {}, spec });
-        return true;
+        if (existing) return await this.store.update({ ...key, labels: existing.labels, spec }, { expectedVersion: existing.version });
+        return await this.store.create({ ...key, labels: {}, spec });
       } catch (err) {
         const raced = err instanceof ConflictError || err instanceof AlreadyExistsError || (err instanceof NotFoundError && existing !== undefined);
         if (!raced || attempt >= MAX_WRITE_ATTEMPTS) throw err;
@@ -307,4 +425,26 @@ function specOf(insight: Resource): DataplaneInsightSpec {
   const spec = insight.spec;
   if (!isObject(spec) || !Array.isArray(spec['subscriptions'])) return {};
   return spec as DataplaneInsightSpec;
+}
+
+function refKey(mesh: string, name: string): string {
+  return `${mesh}\n${name}`;
+}
+
+/** Runs `tasks` with at most `limit` in flight; rejects with the first error once all settled. */
+async function runLimited(tasks: ReadonlyArray<() => Promise<void>>, limit: number): Promise<void> {
+  let next = 0;
+  let firstError: unknown;
+  const worker = async (): Promise<void> => {
+    while (next < tasks.length) {
+      const task = tasks[next++] as () => Promise<void>;
+      try {
+        await task();
+      } catch (err) {
+        firstError ??= err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, () => worker()));
+  if (firstError !== undefined) throw firstError;
 }

@@ -238,13 +238,19 @@ export class BucketConsumer {
             staleRemoved = true;
             await applier.removeStale();
           }
+          this.appliedRevision = Math.max(this.appliedRevision, e.revision);
           continue;
         }
         if (e.key === HEARTBEAT_KEY) {
           this.heartbeat(e, true);
+          this.appliedRevision = Math.max(this.appliedRevision, e.revision);
           continue;
         }
-        if (isReservedKey(e.key)) continue;
+        // Reserved entries change nothing here, but this side has still seen the bucket up to them.
+        if (isReservedKey(e.key)) {
+          this.appliedRevision = Math.max(this.appliedRevision, e.revision);
+          continue;
+        }
         const started = clock.now().getTime();
         if (e.operation === 'PUT') {
           const entry = this.decode(e);

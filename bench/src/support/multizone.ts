@@ -1,9 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startNatsServer } from '@mycel/testing';
-import type { NatsServer } from '@mycel/testing';
+import { startMultizoneNats as startTestingMultizoneNats } from '@mycel/testing';
+import type { MultizoneNats } from '@mycel/testing';
+
+export type { MultizoneNats } from '@mycel/testing';
 import { serviceMain, startCp } from './cp-process';
 import type { CpProcess } from './cp-process';
 
@@ -11,36 +10,9 @@ import type { CpProcess } from './cp-process';
 // nats-server -js with the config `mycel-global-cp nats-config` prints, global-cp, and zone-cps in
 // zone mode, each a process of its own.
 
-/** nats-server with a user per zone; see {@link startMultizoneNats}. */
-export interface MultizoneNats {
-  readonly server: NatsServer;
-  /** Directory holding `<user>.password` files written by `nats-config`. */
-  readonly passwordsDir: string;
-  stop(): Promise<void>;
-}
-
-/** Starts nats-server -js with the config `mycel-global-cp nats-config --zone … --passwords-dir` prints. */
-export async function startMultizoneNats(zones: readonly string[]): Promise<MultizoneNats> {
-  const passwordsDir = mkdtempSync(join(tmpdir(), 'mycel-bench-pw-'));
-  try {
-    const server = await startNatsServer({
-      config: ({ jetstreamDir }) =>
-        execFileSync(process.execPath, [serviceMain('global-cp'), 'nats-config', ...zones.flatMap((z) => ['--zone', z]), '--jetstream-dir', jetstreamDir, '--passwords-dir', passwordsDir], {
-          encoding: 'utf8',
-        }),
-    });
-    return {
-      server,
-      passwordsDir,
-      stop: async () => {
-        await server.stop();
-        rmSync(passwordsDir, { recursive: true, force: true });
-      },
-    };
-  } catch (err) {
-    rmSync(passwordsDir, { recursive: true, force: true });
-    throw err;
-  }
+/** Starts nats-server in password mode with a user per zone (see `startMultizoneNats` in @mycel/testing). */
+export function startMultizoneNats(zones: readonly string[]): Promise<MultizoneNats> {
+  return startTestingMultizoneNats({ globalCpMain: serviceMain('global-cp'), zones });
 }
 
 /** Common options of {@link startGlobal} and {@link startZone}. */

@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, startNatsServer } from '@mycel/testing';
-import type { NatsServer } from '@mycel/testing';
+import { freePort, startMultizoneNats as startTestingMultizoneNats } from '@mycel/testing';
+import type { MultizoneNats } from '@mycel/testing';
+
+export type { MultizoneNats } from '@mycel/testing';
 import { ApiClient } from './http';
 import type { Page, Resource } from './http';
 import { serviceMain, startNode } from './process';
@@ -13,31 +13,9 @@ import type { RunningProcess } from './process';
 export const GLOBAL_CP = serviceMain('global-cp');
 export const ZONE_CP = serviceMain('zone-cp');
 
-/** A nats-server whose config (users global, zone-<zone>) came from `mycel-global-cp nats-config`. */
-export interface MultizoneNats {
-  readonly server: NatsServer;
-  /** Directory holding `<user>.password` files written by the command. */
-  readonly passwordsDir: string;
-  stop(): Promise<void>;
-}
-
-/** Starts nats-server -js with the config `mycel-global-cp nats-config --zone … --passwords-dir` prints. */
-export async function startMultizoneNats(zones: readonly string[]): Promise<MultizoneNats> {
-  const passwordsDir = mkdtempSync(join(tmpdir(), 'mycel-mz-pw-'));
-  const server = await startNatsServer({
-    config: ({ jetstreamDir }) =>
-      execFileSync(process.execPath, [GLOBAL_CP, 'nats-config', ...zones.flatMap((z) => ['--zone', z]), '--jetstream-dir', jetstreamDir, '--passwords-dir', passwordsDir], {
-        encoding: 'utf8',
-      }),
-  });
-  return {
-    server,
-    passwordsDir,
-    stop: async () => {
-      await server.stop();
-      rmSync(passwordsDir, { recursive: true, force: true });
-    },
-  };
+/** Starts nats-server in password mode with a user per zone (see `startMultizoneNats` in @mycel/testing). */
+export function startMultizoneNats(zones: readonly string[]): Promise<MultizoneNats> {
+  return startTestingMultizoneNats({ globalCpMain: GLOBAL_CP, zones });
 }
 
 /** A control plane process with its API client (loopback callers are admin). */

@@ -427,6 +427,63 @@ describe('KDS multi-zone sync over a real nats-server', function () {
     assert.equal(await west.get('Mesh._.evil'), null, 'nothing was written');
   });
 
+  it("publishes each DataplaneInsight at most once per interval, and global always ends with each one's last state", async () => {
+    await world.global.store.create(mesh('default'));
+    await eventually(async () => assert.ok(await world.zones.east.store.find({ type: 'Mesh', name: 'default' })));
+    // East again, with its own meter (to count its KV puts) and a short interval.
+    await world.zones.east.sync.stop();
+    const reader = new SumReader();
+    world.zones.east.sync = new ZoneKdsSync(
+      world.zoneOptions('east', { meter: new MeterProvider({ readers: [reader] }).getMeter('mycel.kds'), insightPublishIntervalMs: 1500 }),
+    );
+    world.zones.east.sync.start();
+    const east = world.zones.east.store;
+    const insight = (name: string, n: number): ResourceInput => ({
+      type: 'DataplaneInsight',
+      mesh: 'default',
+      name,
+      labels: {},
+      spec: {
+        online: true,
+        subscriptions: [{ id: String(n), controlPlaneInstanceId: 'cp-1', connectTime: '2026-01-01T00:00:00.000Z', status: { total: { responsesSent: n, responsesAcknowledged: n, responsesRejected: 0 } } }],
+      },
+    });
+    await east.create(dataplane('web-1'));
+    await east.create(dataplane('web-2'));
+    await east.create(insight('web-1', 0));
+    await east.create(insight('web-2', 0));
+    await converged(world);
+    const puts = async (): Promise<number> => (await reader.sums())['mycel.kds.writes{mycel-zone-east,put}'] ?? 0;
+    const before = await puts();
+
+    const globalIdOf = async (name: string): Promise<string | undefined> => {
+      const copy = (await listAll(world.global.store, 'DataplaneInsight')).find((r) => r.labels[Labels.displayName] === name);
+      return (copy?.spec as { subscriptions: Array<{ id: string }> } | undefined)?.subscriptions[0]?.id;
+    };
+    // One change goes at once (nothing was put within the interval before it) …
+    await east.update(insight('web-1', 1));
+    await east.update(insight('web-2', 1));
+    await eventually(async () => assert.deepEqual([await globalIdOf('web-1'), await globalIdOf('web-2')], ['1', '1']));
+    // … the following ones, right after that put, wait for the interval's end, one at a time.
+    const UPDATES = 40;
+    for (let n = 2; n <= UPDATES; n++) {
+      await east.update(insight('web-1', n));
+      await east.update(insight('web-2', n));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await east.delete({ type: 'DataplaneInsight', mesh: 'default', name: 'web-2' });
+    // State sync: global ends with web-1's last state and without web-2.
+    await converged(world);
+    const copies = await listAll(world.global.store, 'DataplaneInsight');
+    assert.deepEqual(
+      copies.map((r) => [r.labels[Labels.displayName], (r.spec as { subscriptions: Array<{ id: string }> }).subscriptions[0]?.id]),
+      [['web-1', String(UPDATES)]],
+    );
+    const made = (await puts()) - before;
+    assert.ok(made < UPDATES, `${2 * UPDATES} insight updates became ${made} KV puts`);
+    await assertNoPermissionViolations(world.server);
+  });
+
   it('reports zones online while they send heartbeats, and offline after the timeout once stopped', async () => {
     await world.zones.east.store.create({ type: 'ZoneInsight', name: 'east', labels: {}, spec: {} });
     await eventually(() => {

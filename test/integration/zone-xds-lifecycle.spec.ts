@@ -87,7 +87,11 @@ describe('zone-cp xDS across restarts (process, Redis store)', function () {
     client = undefined;
     // Nothing else can close the subscription: the process that served it is gone.
     const restarted = await start();
-    const spec = await insight(restarted, 'crash');
+    // The tidy-up runs in the background once the dataplane server listens.
+    const spec = await waitFor('the crashed run\'s subscription to be closed', async () => {
+      const s = await insight(restarted, 'crash');
+      return s.online === false ? s : undefined;
+    });
     assert.equal(spec.online, false);
     assert.match(spec.subscriptions?.at(-1)?.disconnectTime ?? '', /^\d{4}-/);
     assert.match(restarted.proc.output(), /an earlier run of this control plane left online/);

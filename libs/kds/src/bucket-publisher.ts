@@ -28,6 +28,12 @@ export interface BucketPublisherOptions {
   readonly clock: KdsClock;
   readonly logger: Logger;
   readonly metrics: KdsMetrics;
+  /**
+   * Keys of these types are published at most once per `intervalMs` each while following the
+   * change feed: a change within the interval after a key's last put waits for its end, and the
+   * key's state at that moment is published (the latest state always follows). None by default.
+   */
+  readonly coalesce?: { readonly types: ReadonlySet<string>; readonly intervalMs: number };
 }
 
 /** What a bucket holds under one key, as a reconcile reads it. */
@@ -244,10 +250,34 @@ export class BucketPublisher {
     this.resolveFirstSync();
   }
 
-  /** Follows the store's change feed until it ends (a resync request, stop, or the store's own resync). */
+  /**
+   * Follows the store's change feed until it ends (a resync request, stop, or the store's own
+   * resync). A key of a coalesced type (see `coalesce`) put less than its interval ago waits, in
+   * `deferred`, until the interval is over; its later changes only keep it waiting there.
+   */
   private async follow(kv: KV, watch: ChangeStream): Promise<void> {
+    const { clock } = this.options;
+    const coalesceTypes = this.options.coalesce?.types;
+    const intervalMs = this.options.coalesce?.intervalMs ?? 0;
+    const coalesced = (type: string): boolean => intervalMs > 0 && coalesceTypes?.has(type) === true;
     const dirty = new Map<string, ResourceKey>();
-    const signal = new Wakeup(this.options.clock);
+    const deferred = new Map<string, { readonly resourceKey: ResourceKey; readonly due: number }>();
+    /** Coalesced keys → when they were last put (ms); entries older than the interval are dropped. */
+    const lastPut = new Map<string, number>();
+    let nextDue = Infinity;
+    const promoteDue = (): void => {
+      const now = clock.now().getTime();
+      if (now < nextDue) return;
+      nextDue = Infinity;
+      for (const [key, d] of deferred) {
+        if (d.due <= now) {
+          deferred.delete(key);
+          dirty.set(key, d.resourceKey);
+        } else nextDue = Math.min(nextDue, d.due);
+      }
+      for (const [key, at] of lastPut) if (now - at >= intervalMs) lastPut.delete(key);
+    };
+    const signal = new Wakeup(clock);
     let pumpDone = false;
     let pumpError: unknown;
     const pump = (async () => {
@@ -258,7 +288,18 @@ export class BucketPublisher {
         }
         const r = message.event.resource;
         if (!this.typeSet.has(r.type)) continue;
-        dirty.set(kdsKey(r), keyOf(r));
+        const key = kdsKey(r);
+        if (coalesced(r.type) && !dirty.has(key)) {
+          if (deferred.has(key)) continue;
+          const last = lastPut.get(key);
+          if (last !== undefined && clock.now().getTime() - last < intervalMs) {
+            deferred.set(key, { resourceKey: keyOf(r), due: last + intervalMs });
+            nextDue = Math.min(nextDue, last + intervalMs);
+            signal.wake();
+            continue;
+          }
+        }
+        dirty.set(key, keyOf(r));
         signal.wake();
       }
     })()
@@ -272,14 +313,18 @@ export class BucketPublisher {
     try {
       for (;;) {
         if (this.stopped || this.resyncReason !== undefined) break;
+        if (deferred.size > 0) promoteDue();
         if (dirty.size === 0) {
           if (pumpDone) break;
-          await signal.wait(Infinity);
+          await signal.wait(deferred.size > 0 ? Math.max(0, nextDue - clock.now().getTime()) : Infinity);
           continue;
         }
         const batch = [...dirty].slice(0, this.options.timings.concurrency);
         for (const [key] of batch) dirty.delete(key);
-        await this.limited(batch, ([key, resourceKey]) => this.publishKey(kv, key, resourceKey));
+        await this.limited(batch, async ([key, resourceKey]) => {
+          const put = await this.publishKey(kv, key, resourceKey);
+          if (put && coalesced(resourceKey.type)) lastPut.set(key, clock.now().getTime());
+        });
       }
     } finally {
       await watch.close().catch(() => undefined);
@@ -289,18 +334,20 @@ export class BucketPublisher {
     if (!this.stopped && this.resyncReason === undefined) throw new KdsUnavailableError('the store change feed ended');
   }
 
-  /** Publishes the store's current state of one key. */
-  private async publishKey(kv: KV, key: string, resourceKey: ResourceKey): Promise<void> {
+  /** Publishes the store's current state of one key; true when it put a value. */
+  private async publishKey(kv: KV, key: string, resourceKey: ResourceKey): Promise<boolean> {
     const r = await this.options.store.find(resourceKey);
     if (r !== undefined && this.options.include(r)) {
       const { hash, value } = encodeResourceEntry(syncedResourceOf(r));
-      if (this.published.get(key) === hash) return;
+      if (this.published.get(key) === hash) return false;
       await this.write(kv, 'put', key, value);
       this.published.set(key, hash);
+      return true;
     } else if (this.published.has(key)) {
       await this.write(kv, 'delete', key);
       this.published.delete(key);
     }
+    return false;
   }
 
   private async write(kv: KV, op: 'put' | 'delete', key: string, value?: Uint8Array): Promise<void> {

@@ -88,7 +88,7 @@ export { ZoneHeartbeats } from './zone-status';
 export type { GlobalKdsSyncOptions } from './global-sync';
 export { GlobalKdsSync } from './global-sync';
 export type { ZoneKdsSyncOptions, ZoneSyncStatus } from './zone-sync';
-export { ZoneKdsSync } from './zone-sync';
+export { DEFAULT_INSIGHT_PUBLISH_INTERVAL_MS, ZoneKdsSync } from './zone-sync';
 export type { NatsUserPermissions, NatsServerConfigOptions, GenerateNatsServerConfigOptions } from './nats-config';
 export {
   GLOBAL_NATS_USER,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { ValidationError, nameProblem, type TypeRegistry } from '@mycel/core';
+import { DataplaneInsightType, ValidationError, nameProblem, type TypeRegistry } from '@mycel/core';
 import type { ResourceStore } from '@mycel/store';
 import { silentLogger, type Logger } from '@mycel/telemetry';
 import { BucketConsumer, type ConsumerStatus } from './bucket-consumer';
@@ -35,11 +35,22 @@ export interface ZoneKdsSyncOptions {
   readonly bucket?: KdsBucketOptions;
   readonly timings?: KdsTimings;
   /**
+   * Each DataplaneInsight is published to global at most once per this many ms: its first change
+   * goes at once, later ones within the interval wait for its end and its state then goes (the
+   * latest state always arrives; deletions too, at most this late). Insights change with every
+   * ACK, so without this a mesh-wide change costs every dataplane a KV put and an apply at global.
+   * {@link DEFAULT_INSIGHT_PUBLISH_INTERVAL_MS} by default; 0 publishes every change.
+   */
+  readonly insightPublishIntervalMs?: number;
+  /**
    * Apply the other zones' resources of `acrossZones` types that global sends on (remote
    * Dataplanes, for cross-zone endpoints), as read-only copies; default true.
    */
   readonly acrossZones?: boolean;
 }
+
+/** Default of {@link ZoneKdsSyncOptions.insightPublishIntervalMs}: 5 s. */
+export const DEFAULT_INSIGHT_PUBLISH_INTERVAL_MS = 5_000;
 
 /** State of a zone's sync, for status pages and tests. */
 export interface ZoneSyncStatus {
@@ -111,6 +122,10 @@ export class ZoneKdsSync {
       store: options.store,
       types: zoneToGlobalTypes(registry),
       include: (r) => registry.get(r.type)?.kds.zoneToGlobal === true && !isGlobalOrigin(r),
+      coalesce: {
+        types: new Set([DataplaneInsightType.name]),
+        intervalMs: Math.max(0, options.insightPublishIntervalMs ?? DEFAULT_INSIGHT_PUBLISH_INTERVAL_MS),
+      },
       bucketOptions: options.bucket ?? {},
       timings: this.timings,
       clock: this.clock,

@@ -43,7 +43,19 @@ export interface DpServerOptions {
   readonly shutdownGraceMs?: number;
   /** An HTTP/1.1 connection idle (no bytes either way) this long is closed; default 60000 ms. */
   readonly httpIdleTimeoutMs?: number;
+  /**
+   * Pending connections the kernel queues before the server accepts them;
+   * {@link DEFAULT_DP_LISTEN_BACKLOG} by default (the kernel caps it at `net.core.somaxconn`).
+   */
+  readonly listenBacklog?: number;
 }
+
+/**
+ * Default listen backlog of the dataplane port: 4096, not Node's 511, because after a restart every
+ * dataplane of the zone reconnects within seconds, and connects beyond the backlog are reset or
+ * time out — each pushing that dataplane further out in its retry backoff.
+ */
+export const DEFAULT_DP_LISTEN_BACKLOG = 4096;
 
 /** Where {@link DpServer.start} listens. */
 export interface DpListenOptions {
@@ -105,7 +117,7 @@ export class DpServer {
     try {
       await new Promise<void>((resolve, reject) => {
         this.netServer.once('error', reject);
-        this.netServer.listen({ host: address, port }, () => {
+        this.netServer.listen({ host: address, port, backlog: this.options.listenBacklog ?? DEFAULT_DP_LISTEN_BACKLOG }, () => {
           this.netServer.off('error', reject);
           resolve();
         });

@@ -45,7 +45,7 @@ export { NODE_MESH_KEY, NODE_NAME_KEY, NODE_TOKEN_KEY, NODE_PROXY_KIND_KEY, NODE
 export { createAdsAuthorizer, dataplaneOfNode, tokenOfStream } from './ads-authorizer';
 export type { AdsAuthorizerOptions, NodeDataplane } from './ads-authorizer';
 /** The dataplane port: gRPC and HTTP/1.1 on one listener. */
-export { DpServer, DEFAULT_DP_SERVER_PORT, HTTP2_PREFACE, classifyPreface } from './dp-server';
+export { DpServer, DEFAULT_DP_LISTEN_BACKLOG, DEFAULT_DP_SERVER_PORT, HTTP2_PREFACE, classifyPreface } from './dp-server';
 export type { DpServerOptions, DpListenOptions, ConnectionProtocol } from './dp-server';
 // xDS runtime: reconciliation, DataplaneInsights, inspection, and the composition that runs them.
 /** The zone xDS server: keys, reconciler, insights, ADS and the dataplane port, started and stopped together. */
@@ -68,7 +68,7 @@ export { systemTimers } from './reconciler/timers';
 export type { Timers, TimerHandle } from './reconciler/timers';
 /** DataplaneInsight upkeep from the ADS callbacks. */
 export { DataplaneInsightWriter, DEFAULT_INSIGHT_FLUSH_MS } from './insights/dataplane-insight-writer';
-export type { DataplaneInsightWriterOptions } from './insights/dataplane-insight-writer';
+export type { DataplaneInsightWriterOptions, TidyResult } from './insights/dataplane-insight-writer';
 export { SubscriptionState, mergeSubscriptions, closeSubscriptions, MAX_SUBSCRIPTIONS } from './insights/insight-state';
 /** `_config` and `_rules` of a dataplane. */
 export { DataplaneInspector, decodeSnapshot } from './inspect/dataplane-inspector';

@@ -149,6 +149,7 @@ export class DataplaneInsightWriter implements AdsCallbacks {
     do {
       if (this.stopped) return { ...counts, stopped: true };
       const page = await this.store.list({ type: DataplaneInsightType.name, size: MAX_PAGE_SIZE, ...(offset !== undefined ? { offset } : {}) });
+      if (this.stopped) return { ...counts, stopped: true };
       const work: Array<() => Promise<void>> = [];
       for (const insight of page.items) {
         if (insight.mesh === undefined) continue;

@@ -281,6 +281,13 @@ describe('DataplaneInsight tidy-up', () => {
     assert.ok(store.count('find') <= ORPHANS, `reads only to confirm orphans (${store.count('find')} finds)`);
     assert.ok(store.count('list') <= 6, `lists pages (${store.count('list')} lists)`);
     assert.equal(store.count('update'), N - ORPHANS);
+    // A reconnecting dataplane's first write starts from what the tidy-up wrote: no read.
+    const finds = store.count('find');
+    writer.onConnect('m1.dp-00100', '2', { ...info('2'), node: { id: 'm1.dp-00100' } });
+    await writer.flush();
+    assert.equal(store.count('find'), finds);
+    const got = await store.get({ type: 'DataplaneInsight', mesh: 'm1', name: 'dp-00100' });
+    assert.deepEqual((got.spec as DataplaneInsightSpec).subscriptions?.map((s) => [s.controlPlaneInstanceId, s.disconnectTime === undefined]), [['host-1', false], ['host-2', true]]);
     await writer.stop();
   });
 

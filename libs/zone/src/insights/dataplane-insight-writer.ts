@@ -13,6 +13,8 @@ import { MAX_SUBSCRIPTIONS, SubscriptionState, closeSubscriptions, mergeSubscrip
 
 /** Default time counters and versions are collected before they are written: 1 s. */
 export const DEFAULT_INSIGHT_FLUSH_MS = 1_000;
+/** How long after the tidy-up the insights it listed are kept for first writes: 2 min. */
+const LISTED_TTL_MS = 120_000;
 /** Insight writes one flush keeps in flight at once. */
 export const FLUSH_CONCURRENCY = 128;
 /** Tidy-up writes in flight at once (see {@link DataplaneInsightWriter.tidy}). */
@@ -82,6 +84,13 @@ export class DataplaneInsightWriter implements AdsCallbacks {
   private readonly now: () => Date;
   private readonly logger: Logger;
   private readonly nodes = new Map<string, NodeState>();
+  /**
+   * Insights as the tidy-up listed or wrote them, by dataplane: a node's first write starts from
+   * its entry instead of reading the store (reconnecting herds write every insight once). Dropped
+   * when used, and all {@link LISTED_TTL_MS} after the tidy-up ended.
+   */
+  private readonly listed = new Map<string, Resource>();
+  private listedTimer: TimerHandle | undefined;
   private readonly inFlight = new Set<Promise<void>>();
   private timer: TimerHandle | undefined;
   private tidying: Promise<TidyResult> | undefined;
@@ -161,9 +170,15 @@ export class DataplaneInsightWriter implements AdsCallbacks {
           continue;
         }
         const closedSpec = closeSubscriptions(specOf(insight), stale, time);
-        if (closedSpec === undefined) continue;
+        if (closedSpec === undefined) {
+          this.listed.set(refKey(ref.mesh, ref.name), insight);
+          continue;
+        }
         work.push(async () => {
-          if (await this.closeStale(ref, insight, closedSpec, stale, time)) counts.closed++;
+          const written = await this.closeStale(ref, insight, closedSpec, stale, time);
+          if (written === undefined) return;
+          counts.closed++;
+          this.listed.set(refKey(ref.mesh, ref.name), written);
         });
       }
       await runLimited(work, TIDY_CONCURRENCY);
@@ -172,6 +187,7 @@ export class DataplaneInsightWriter implements AdsCallbacks {
       // Not a timer: yielding is not about time, so it does not go through the injected ones.
       await new Promise<void>((resolve) => setImmediate(resolve));
     } while (offset !== undefined);
+    if (!this.stopped) this.listedTimer = this.timers.setTimeout(() => this.listed.clear(), LISTED_TTL_MS);
     if (counts.closed > 0) this.logger.info('marked dataplanes offline that an earlier run of this control plane left online', { insights: counts.closed });
     if (counts.deleted > 0) this.logger.info('deleted the insights of dataplanes that no longer exist', { insights: counts.deleted });
     return { ...counts, stopped: false };
@@ -194,26 +210,25 @@ export class DataplaneInsightWriter implements AdsCallbacks {
     }
   }
 
-  /** Writes `closedSpec` over the listed `insight`; on a concurrent write, re-reads and closes again. */
+  /** Writes `closedSpec` over the listed `insight`; on a concurrent write, re-reads and closes again. Returns what it wrote. */
   private async closeStale(
     ref: DataplaneRef,
     insight: Resource,
     closedSpec: DataplaneInsightSpec,
     stale: (s: DataplaneInsightSubscription) => boolean,
     time: string,
-  ): Promise<boolean> {
+  ): Promise<Resource | undefined> {
     this.writes++;
     try {
-      await this.store.update(
+      return await this.store.update(
         { type: DataplaneInsightType.name, mesh: ref.mesh, name: ref.name, labels: insight.labels, spec: closedSpec },
         { expectedVersion: insight.version },
       );
-      return true;
     } catch (err) {
-      if (err instanceof NotFoundError) return false;
+      if (err instanceof NotFoundError) return undefined;
       if (!(err instanceof ConflictError)) throw err;
     }
-    return (await this.upsert(ref, (spec) => closeSubscriptions(spec, stale, time))) !== undefined;
+    return this.upsert(ref, (spec) => closeSubscriptions(spec, stale, time));
   }
 
   /**
@@ -224,6 +239,7 @@ export class DataplaneInsightWriter implements AdsCallbacks {
   dataplaneDeleted(ref: DataplaneRef): void {
     if (this.stopped) return;
     // After any write of the node already queued, so none recreates the insight.
+    this.listed.delete(refKey(ref.mesh, ref.name));
     const queued: Promise<void>[] = [];
     for (const [nodeId, node] of this.nodes) {
       if (node.ref.mesh !== ref.mesh || node.ref.name !== ref.name) continue;
@@ -249,6 +265,8 @@ export class DataplaneInsightWriter implements AdsCallbacks {
     if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
     this.timer = undefined;
     await this.tidying;
+    if (this.listedTimer !== undefined) this.timers.clearTimeout(this.listedTimer);
+    this.listed.clear();
     await this.idle();
   }
 
@@ -349,7 +367,8 @@ export class DataplaneInsightWriter implements AdsCallbacks {
     const states = [...node.subscriptions.values()];
     const ours = states.map((s) => s.toSubscription());
     try {
-      const written = await this.upsert(node.ref, (spec) => mergeSubscriptions(spec.subscriptions ?? [], ours, this.maxSubscriptions), node.stored);
+      const known = node.stored ?? this.takeListed(node.ref);
+      const written = await this.upsert(node.ref, (spec) => mergeSubscriptions(spec.subscriptions ?? [], ours, this.maxSubscriptions), known);
       if (written !== undefined) node.stored = written;
     } catch (err) {
       node.stored = undefined;
@@ -414,6 +433,13 @@ export class DataplaneInsightWriter implements AdsCallbacks {
         if (!raced || attempt >= MAX_WRITE_ATTEMPTS) throw err;
       }
     }
+  }
+
+  private takeListed(ref: DataplaneRef): Resource | undefined {
+    const key = refKey(ref.mesh, ref.name);
+    const found = this.listed.get(key);
+    this.listed.delete(key);
+    return found;
   }
 
   private timestamp(): string {

@@ -69,7 +69,8 @@ export { ResourceSet, DuplicateResourceError, ResourceSetError, resourceNameOf }
 export type { ResourceGenerator } from './generate/generator';
 export type { EncodingCacheOptions } from './generate/encoding-cache';
 export { EncodingCache, DEFAULT_ENCODING_CACHE_ENTRIES, shareResource, isSharedResource, bytesVersion } from './generate/encoding-cache';
-export { checkConsistency, assertConsistent, SnapshotInconsistencyError } from './generate/consistency';
+export type { ReplacedResource } from './generate/consistency';
+export { checkConsistency, assertConsistent, replacementsConsistent, SnapshotInconsistencyError } from './generate/consistency';
 export { inboundGenerator } from './generate/inbound.generator';
 export { outboundGenerator } from './generate/outbound.generator';
 export { endpointsGenerator, clusterLoadAssignment, LOCAL_PRIORITY, DEFAULT_LOCALITY_WEIGHT } from './generate/endpoints.generator';
@@ -92,5 +93,5 @@ export {
   memoKey,
   CONNECT_TIMEOUT_SECONDS,
 } from './generate/envoy-messages';
-export type { GenerateOptions } from './generate/generate';
-export { generateSnapshot, generateResources, toSnapshot, ENVOY_GENERATORS, PROXYLESS_GENERATORS } from './generate/generate';
+export type { GenerateOptions, EncodedSnapshot } from './generate/generate';
+export { generateSnapshot, generateResources, toSnapshot, encodeSnapshot, ENVOY_GENERATORS, PROXYLESS_GENERATORS } from './generate/generate';

@@ -49,12 +49,14 @@ export class ProxyDestinations {
   readonly outbounds: readonly OutboundTarget[];
   private readonly byCluster = new Map<string, ServiceCluster>();
 
+  /** `outbounds`: what an earlier instance for the same proxy, context and set contents found (they depend on nothing else). */
   constructor(
     private readonly set: ResourceSet,
     private readonly proxy: Proxy,
     private readonly ctx: MeshContext,
+    outbounds?: readonly OutboundTarget[],
   ) {
-    this.outbounds = (proxy.kind === 'grpc' ? proxylessOutbounds(proxy, ctx) : envoyOutbounds(proxy, ctx)).filter((o) => set.has(TypeUrl.listener, o.listener));
+    this.outbounds = outbounds ?? (proxy.kind === 'grpc' ? proxylessOutbounds(proxy, ctx) : envoyOutbounds(proxy, ctx)).filter((o) => set.has(TypeUrl.listener, o.listener));
     for (const o of this.outbounds) {
       if (set.has(TypeUrl.cluster, o.cluster)) this.byCluster.set(o.cluster, { name: o.cluster, service: o.service, tags: subsetTags(o.tags) });
     }
@@ -63,6 +65,21 @@ export class ProxyDestinations {
   /** Every service cluster of the proxy, sorted by name. */
   clusters(): ServiceCluster[] {
     return [...this.byCluster.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** Number of service clusters known (outbound ones and those added since). */
+  get size(): number {
+    return this.byCluster.size;
+  }
+
+  /** The service clusters registered after the first `count` (in the order they were added). */
+  clustersSince(count: number): ServiceCluster[] {
+    return count >= this.byCluster.size ? [] : [...this.byCluster.values()].slice(count);
+  }
+
+  /** Registers a service cluster that a replayed plugin run added to the set (as {@link ensureCluster} did when it ran). */
+  adopt(cluster: ServiceCluster): void {
+    this.byCluster.set(cluster.name, cluster);
   }
 
   /** The service cluster named `name`, or undefined (not a service cluster, e.g. `localhost:8080`). */

@@ -177,7 +177,8 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-function typeRules(plugin: PolicyPlugin, dp: Resource<DataplaneSpec>, resources: readonly Resource[]): PolicyTypeRules {
+/** The rules of one policy type for `dp` from `resources`, the valid and invalid policies of that type in its mesh (see {@link computeRules}). */
+export function typeRules(plugin: PolicyPlugin, dp: Resource<DataplaneSpec>, resources: readonly Resource[]): PolicyTypeRules {
   const invalid: InvalidPolicy[] = [];
   const valid: Ranked[] = [];
   for (const r of [...resources].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {

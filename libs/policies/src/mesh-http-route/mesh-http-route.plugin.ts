@@ -11,6 +11,20 @@ import type { HttpRouteRule, MeshHTTPRouteSpec } from './mesh-http-route.type';
 import { MeshHTTPRouteType } from './mesh-http-route.type';
 import { buildRoutes } from './route.configurer';
 
+// Ids of merged rule lists (frozen, one object per distinct list of policy entries): an edit key
+// naming the object costs a lookup, not a serialisation. Ids are never reused.
+const objectIds = new WeakMap<object, number>();
+let nextObjectId = 0;
+
+function objectId(o: object): number {
+  let id = objectIds.get(o);
+  if (id === undefined) {
+    id = nextObjectId++;
+    objectIds.set(o, id);
+  }
+  return id;
+}
+
 /**
  * MeshHTTPRoute. For each HTTP outbound of an Envoy proxy (RDS `outbound:<cluster>`) and each
  * service a proxyless gRPC client calls (RDS `outbound:<service>`), replaces the routes of the
@@ -38,10 +52,16 @@ export const MeshHTTPRoutePlugin: PolicyPlugin = {
       done.add(rc);
       const routeRules = (toRuleFor(rules, outbound.service)?.conf['rules'] ?? []) as readonly HttpRouteRule[];
       if (routeRules.length === 0) continue;
-      const routes = buildRoutes(routeRules, { cluster: outbound.cluster, proxyless: proxy.kind === 'grpc' }, (service, tags) => destinations.ensureCluster(service, tags));
-      const routeConfiguration = set.edit(TypeUrl.route, rc);
-      const hosts = routeConfiguration['virtual_hosts'];
-      if (Array.isArray(hosts) && isObject(hosts[0])) hosts[0]['routes'] = routes;
+      const proxyless = proxy.kind === 'grpc';
+      // Built for every proxy: building calls ensureCluster, which adds the backends' clusters to this proxy's set.
+      const routes = buildRoutes(routeRules, { cluster: outbound.cluster, proxyless }, (service, tags) => destinations.ensureCluster(service, tags));
+      // The routes are a function of the merged rules (one shared object per distinct rule list), the
+      // destination cluster and the kind of proxy: every proxy with those shares one route configuration.
+      const key = `routes\n${objectId(routeRules)}\n${outbound.cluster}\n${proxyless ? 'grpc' : 'envoy'}`;
+      set.editShared(TypeUrl.route, rc, key, (routeConfiguration) => {
+        const hosts = routeConfiguration['virtual_hosts'];
+        if (Array.isArray(hosts) && isObject(hosts[0])) hosts[0]['routes'] = routes;
+      });
     }
   },
 };

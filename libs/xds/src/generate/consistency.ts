@@ -82,6 +82,27 @@ function isConsistent(set: ResourceSet): boolean {
   return ok;
 }
 
+/** A resource of a set that replaced one of the same type and name in an earlier, consistent set. */
+export interface ReplacedResource {
+  readonly typeUrl: XdsTypeUrl;
+  readonly message: JsonObject;
+  readonly previous: JsonObject;
+}
+
+/**
+ * True when `set` is provably consistent given that it holds exactly the names of an earlier set
+ * that was consistent and differs from it only in `replaced`: every reference of a replaced
+ * resource resolves, and a replaced listener binds the socket it bound before. False means
+ * "unknown": run {@link checkConsistency} on the whole set.
+ */
+export function replacementsConsistent(set: ResourceSet, replaced: readonly ReplacedResource[]): boolean {
+  for (const r of replaced) {
+    if (r.typeUrl === TypeUrl.listener && socketOf(r.message) !== socketOf(r.previous)) return false;
+    for (const ref of referencesOf(r.typeUrl, r.message)) if (!set.has(ref.typeUrl, ref.name)) return false;
+  }
+  return true;
+}
+
 /** Throws {@link SnapshotInconsistencyError} when {@link checkConsistency} finds anything. */
 export function assertConsistent(set: ResourceSet): void {
   const violations = checkConsistency(set);

@@ -1,7 +1,9 @@
+import type { JsonObject } from '@mycel/core';
 import type { XdsResource, XdsTypeUrl, Snapshot } from '../resource-types';
 import { PUSH_ORDER } from '../resource-types';
 import { adminGenerator } from './admin.generator';
-import { assertConsistent } from './consistency';
+import { assertConsistent, replacementsConsistent } from './consistency';
+import type { ReplacedResource } from './consistency';
 import { EncodingCache, isSharedResource } from './encoding-cache';
 import { endpointsGenerator } from './endpoints.generator';
 import type { ResourceGenerator } from './generator';
@@ -80,4 +82,75 @@ export function generateSnapshot(proxy: Proxy, ctx: MeshContext, options: Genera
   const set = generateResources(proxy, ctx);
   assertConsistent(set);
   return toSnapshot(set, options.cache);
+}
+
+/** A snapshot and the messages it was encoded from (see {@link encodeSnapshot}). */
+export interface EncodedSnapshot {
+  readonly snapshot: Snapshot;
+  /** Per type URL, the message of every resource by name. */
+  readonly messages: ReadonlyMap<XdsTypeUrl, ReadonlyMap<string, JsonObject>>;
+}
+
+/**
+ * `assertConsistent(set)` then `toSnapshot(set, cache)`, doing only what differs from `previous`
+ * (an earlier result for the same proxy, or undefined): resources that are the very objects of
+ * `previous` keep their encoding, a type with no such change keeps its (immutable) map — which the
+ * SnapshotCache then skips — and when the names are those of `previous` only the replaced
+ * resources' references are checked. The snapshot equals the one a cold call would produce, byte
+ * for byte; an inconsistent set throws `SnapshotInconsistencyError` as `assertConsistent` does.
+ */
+export function encodeSnapshot(set: ResourceSet, cache: EncodingCache, previous?: EncodedSnapshot): EncodedSnapshot {
+  if (previous === undefined) {
+    assertConsistent(set);
+    return { snapshot: toSnapshot(set, cache), messages: set.sealedContents() };
+  }
+  let sameNames = true;
+  const replaced: ReplacedResource[] = [];
+  // Per changed type: whether it holds the names it held (then the kept map's sorted order is reused).
+  const changedTypes = new Map<XdsTypeUrl, boolean>();
+  for (const typeUrl of PUSH_ORDER) {
+    const now = set.typeMap(typeUrl);
+    const was = previous.messages.get(typeUrl);
+    if ((now?.size ?? 0) !== (was?.size ?? 0)) {
+      sameNames = false;
+      changedTypes.set(typeUrl, false);
+      continue;
+    }
+    if (now === undefined) continue;
+    let typeNames = true;
+    let changed = false;
+    for (const [name, message] of now) {
+      const before = was?.get(name);
+      // Only a shared (frozen) resource is known not to have changed in place.
+      if (before === message && isSharedResource(message)) continue;
+      changed = true;
+      if (before === undefined) typeNames = false;
+      else replaced.push({ typeUrl, message, previous: before });
+    }
+    if (changed) changedTypes.set(typeUrl, typeNames);
+    if (!typeNames) sameNames = false;
+  }
+  if (!sameNames || !replacementsConsistent(set, replaced)) assertConsistent(set);
+  if (changedTypes.size === 0) return previous;
+  const messages = set.sealedContents();
+  const resources = new Map<XdsTypeUrl, ReadonlyMap<string, XdsResource>>();
+  for (const typeUrl of PUSH_ORDER) {
+    const kept = previous.snapshot.resources.get(typeUrl) ?? new Map<string, XdsResource>();
+    const typeNames = changedTypes.get(typeUrl);
+    if (typeNames === undefined) {
+      resources.set(typeUrl, kept);
+      continue;
+    }
+    const now = messages.get(typeUrl) ?? new Map<string, JsonObject>();
+    const was = previous.messages.get(typeUrl);
+    const out = new Map<string, XdsResource>();
+    // Names in sorted order, as toSnapshot files them: that of the kept map when the names are the same.
+    for (const name of typeNames ? kept.keys() : [...now.keys()].sort()) {
+      const message = now.get(name) as JsonObject;
+      const known = was?.get(name) === message && isSharedResource(message) ? kept.get(name) : undefined;
+      out.set(name, known ?? cache.encode(typeUrl, name, message));
+    }
+    resources.set(typeUrl, out);
+  }
+  return { snapshot: { resources }, messages };
 }

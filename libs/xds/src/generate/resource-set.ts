@@ -66,17 +66,87 @@ export function shortTypeName(typeUrl: string): string {
  */
 export class ResourceSet {
   private readonly byType = new Map<XdsTypeUrl, Map<string, JsonObject>>();
+  /** While tracking (see {@link trackChanges}): the names added, replaced, edited or removed, per type. */
+  private changed: Map<XdsTypeUrl, Set<string>> | undefined;
 
-  /** Adds `message` under the name it carries (see {@link resourceNameOf}); returns this for chaining. */
-  add(typeUrl: XdsTypeUrl, message: JsonObject): this {
-    const name = resourceNameOf(typeUrl, message);
+  /** Maps shared with a {@link fromContents} source or handed out by {@link sealedContents}: copied before the first change. */
+  private readonly borrowed = new Set<Map<string, JsonObject>>();
+
+  /**
+   * A set holding the resources of `contents` (e.g. {@link sealedContents} of another set), in their
+   * order. The maps are shared, not copied: the set copies one before it first changes it, and
+   * never changes `contents`.
+   */
+  static fromContents(contents: ReadonlyMap<XdsTypeUrl, ReadonlyMap<string, JsonObject>>): ResourceSet {
+    const set = new ResourceSet();
+    for (const [typeUrl, names] of contents) {
+      const map = names as Map<string, JsonObject>;
+      set.byType.set(typeUrl, map);
+      set.borrowed.add(map);
+    }
+    return set;
+  }
+
+  /**
+   * The set's contents without copying them: per type URL its resources by name. The returned maps
+   * never change (the set copies a map before it next changes it), so they can be kept.
+   */
+  sealedContents(): ReadonlyMap<XdsTypeUrl, ReadonlyMap<string, JsonObject>> {
+    const out = new Map<XdsTypeUrl, ReadonlyMap<string, JsonObject>>();
+    for (const [typeUrl, names] of this.byType) {
+      this.borrowed.add(names);
+      out.set(typeUrl, names);
+    }
+    return out;
+  }
+
+  /** The map of `typeUrl` to change: created when absent, copied first when borrowed. */
+  private writable(typeUrl: XdsTypeUrl): Map<string, JsonObject> {
     let names = this.byType.get(typeUrl);
     if (names === undefined) {
       names = new Map();
       this.byType.set(typeUrl, names);
+    } else if (this.borrowed.has(names)) {
+      names = new Map(names);
+      this.byType.set(typeUrl, names);
     }
-    if (names.has(name)) throw new DuplicateResourceError(typeUrl, name);
+    return names;
+  }
+
+  /** Starts recording which resources change (dropping what was recorded); see {@link takeChanges}. */
+  trackChanges(): void {
+    this.changed = new Map();
+  }
+
+  /** Names of the resources added, replaced, edited (even in place) or removed since {@link trackChanges}, per type; stops recording. */
+  takeChanges(): Map<XdsTypeUrl, Set<string>> {
+    const changed = this.changed ?? new Map<XdsTypeUrl, Set<string>>();
+    this.changed = undefined;
+    return changed;
+  }
+
+  /** The live map of the resources of `typeUrl` by name (read only; it changes with the set), or undefined when there are none. */
+  typeMap(typeUrl: XdsTypeUrl): ReadonlyMap<string, JsonObject> | undefined {
+    return this.byType.get(typeUrl);
+  }
+
+  private touch(typeUrl: XdsTypeUrl, name: string): void {
+    if (this.changed === undefined) return;
+    let names = this.changed.get(typeUrl);
+    if (names === undefined) {
+      names = new Set();
+      this.changed.set(typeUrl, names);
+    }
+    names.add(name);
+  }
+
+  /** Adds `message` under the name it carries (see {@link resourceNameOf}); returns this for chaining. */
+  add(typeUrl: XdsTypeUrl, message: JsonObject): this {
+    const name = resourceNameOf(typeUrl, message);
+    if (this.has(typeUrl, name)) throw new DuplicateResourceError(typeUrl, name);
+    const names = this.writable(typeUrl);
     names.set(name, message);
+    this.touch(typeUrl, name);
     return this;
   }
 
@@ -99,9 +169,9 @@ export class ResourceSet {
   /** Replaces an existing resource (a plugin rewriting it wholesale); throws when it is absent or renamed. */
   replace(typeUrl: XdsTypeUrl, message: JsonObject): this {
     const name = resourceNameOf(typeUrl, message);
-    const names = this.byType.get(typeUrl);
-    if (names === undefined || !names.has(name)) throw new ResourceSetError(`cannot replace ${shortTypeName(typeUrl)} '${name}': it is not in the set`);
-    names.set(name, message);
+    if (!this.has(typeUrl, name)) throw new ResourceSetError(`cannot replace ${shortTypeName(typeUrl)} '${name}': it is not in the set`);
+    this.writable(typeUrl).set(name, message);
+    this.touch(typeUrl, name);
     return this;
   }
 
@@ -111,12 +181,12 @@ export class ResourceSet {
    * Throws {@link ResourceSetError} when absent.
    */
   edit(typeUrl: XdsTypeUrl, name: string): JsonObject {
-    const names = this.byType.get(typeUrl);
-    const message = names?.get(name);
-    if (names === undefined || message === undefined) throw new ResourceSetError(`cannot edit ${shortTypeName(typeUrl)} '${name}': it is not in the set`);
+    const message = this.byType.get(typeUrl)?.get(name);
+    if (message === undefined) throw new ResourceSetError(`cannot edit ${shortTypeName(typeUrl)} '${name}': it is not in the set`);
+    this.touch(typeUrl, name);
     if (!isSharedResource(message)) return message;
     const copy = structuredClone(message);
-    names.set(name, copy);
+    this.writable(typeUrl).set(name, copy);
     return copy;
   }
 
@@ -129,9 +199,9 @@ export class ResourceSet {
    * built, checked and encoded once. Throws {@link ResourceSetError} when absent.
    */
   editShared(typeUrl: XdsTypeUrl, name: string, key: string, configure: (message: JsonObject) => void): void {
-    const names = this.byType.get(typeUrl);
-    const message = names?.get(name);
-    if (names === undefined || message === undefined) throw new ResourceSetError(`cannot edit ${shortTypeName(typeUrl)} '${name}': it is not in the set`);
+    const message = this.byType.get(typeUrl)?.get(name);
+    if (message === undefined) throw new ResourceSetError(`cannot edit ${shortTypeName(typeUrl)} '${name}': it is not in the set`);
+    this.touch(typeUrl, name);
     if (!isSharedResource(message)) {
       configure(message);
       return;
@@ -152,12 +222,15 @@ export class ResourceSet {
         if (oldest !== undefined) edits.delete(oldest);
       }
     }
-    names.set(name, result);
+    if (result !== message) this.writable(typeUrl).set(name, result);
   }
 
   /** Removes resource `name` of `typeUrl`; returns whether it was there. */
   remove(typeUrl: XdsTypeUrl, name: string): boolean {
-    return this.byType.get(typeUrl)?.delete(name) ?? false;
+    if (!this.has(typeUrl, name)) return false;
+    this.writable(typeUrl).delete(name);
+    this.touch(typeUrl, name);
+    return true;
   }
 
   /** Names of the resources of `typeUrl`, sorted. */
@@ -179,6 +252,28 @@ export class ResourceSet {
   /** Calls `fn` for every resource, in no particular order (cheaper than {@link entries}, which sorts). */
   forEach(fn: (typeUrl: XdsTypeUrl, name: string, message: JsonObject) => void): void {
     for (const [typeUrl, names] of this.byType) for (const [name, message] of names) fn(typeUrl, name, message);
+  }
+
+  /** A copy of the set's contents: per type URL (in no particular order) its resources by name. */
+  contents(): Map<XdsTypeUrl, Map<string, JsonObject>> {
+    const out = new Map<XdsTypeUrl, Map<string, JsonObject>>();
+    for (const [typeUrl, names] of this.byType) out.set(typeUrl, new Map(names));
+    return out;
+  }
+
+  /**
+   * Sets resource `name` of `typeUrl` to `message` (added or replaced), or removes it when
+   * `message` is undefined: replays a change recorded from another set of equal contents. The
+   * caller guarantees that `message` carries `name`.
+   */
+  put(typeUrl: XdsTypeUrl, name: string, message: JsonObject | undefined): void {
+    if (message === undefined) {
+      this.remove(typeUrl, name);
+      return;
+    }
+    if (this.byType.get(typeUrl)?.get(name) === message) return;
+    this.writable(typeUrl).set(name, message);
+    this.touch(typeUrl, name);
   }
 
   /** Number of resources of every type. */

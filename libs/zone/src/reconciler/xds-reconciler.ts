@@ -6,8 +6,9 @@ import { MAX_PAGE_SIZE } from '@mycel/store';
 import { silentLogger } from '@mycel/telemetry';
 import type { Logger } from '@mycel/telemetry';
 import type { Meter } from '@opentelemetry/api';
-import { EncodingCache, MeshContextBuilder, SharedResources, assertConsistent, buildMeshContext, generateResources, patchLoadAssignments, toSnapshot } from '@mycel/xds';
-import type { AdsCallbacks, LoadAssignmentInputs, MeshContext, Proxy, ProxyKind, Snapshot, SnapshotCache } from '@mycel/xds';
+import { EncodingCache, MeshContextBuilder, ResourceSet, isSharedResource, SharedResources, assertConsistent, buildMeshContext, encodeSnapshot, generateResources, patchLoadAssignments, toSnapshot } from '@mycel/xds';
+import type { AdsCallbacks, EncodedSnapshot, LoadAssignmentInputs, MeshContext, Proxy, ProxyKind, Snapshot, SnapshotCache, XdsTypeUrl } from '@mycel/xds';
+import type { JsonObject } from '@mycel/core';
 import { consumesAny, intersects, servicesOfSnapshot } from './affected';
 import { dataplaneNodeId, dataplaneRefOfNode } from './node-id';
 import type { DataplaneRef } from './node-id';
@@ -157,6 +158,19 @@ interface BatchRun {
   readonly failed: string[];
 }
 
+/** What a node's latest generation started from and produced, so the next one redoes only what changed. */
+interface NodeGeneration {
+  readonly dataplane: Resource<DataplaneSpec>;
+  readonly kind: ProxyKind;
+  readonly ctx: MeshContext;
+  /**
+   * The generators' resources (before policies): the same for the same dataplane object, kind and
+   * context. Undefined when one of them is private (policies may edit those in place).
+   */
+  readonly generated: ReadonlyMap<XdsTypeUrl, ReadonlyMap<string, JsonObject>> | undefined;
+  readonly encoded: EncodedSnapshot;
+}
+
 interface RevisionWaiter {
   /** Revisions processed while the store's head was being read. */
   readonly seen: Set<string>;
@@ -210,6 +224,8 @@ export class XdsReconciler {
   private readonly contexts = new Map<string, MeshContextBuilder>();
   /** Per mesh: the context of its latest batch, to tell endpoint-only changes apart. */
   private readonly lastContexts = new Map<string, MeshContext>();
+  /** Per connected node: its latest successful generation (see {@link build}). */
+  private readonly generations = new Map<string, NodeGeneration>();
   /** Nodes whose latest generation failed: they are regenerated in full, never patched. */
   private readonly failedNodes = new Set<string>();
   private readonly timers: Timers;
@@ -326,6 +342,7 @@ export class XdsReconciler {
     this.newlyConnected.delete(nodeId);
     this.servedServices.delete(nodeId);
     this.failedNodes.delete(nodeId);
+    this.generations.delete(nodeId);
     this.cache.clear(nodeId);
   }
 
@@ -480,7 +497,7 @@ export class XdsReconciler {
         patched = snapshot !== undefined;
       }
       if (snapshot === undefined) {
-        snapshot = this.build(work.mesh, item.dataplane, item.kind, work.ctx, work.policies);
+        snapshot = this.build(work.mesh, item.dataplane, item.kind, work.ctx, work.policies, nodeId);
         this.servedServices.set(nodeId, servicesOfSnapshot(snapshot));
       }
       const changed = this.cache.set(nodeId, snapshot);
@@ -600,12 +617,36 @@ export class XdsReconciler {
     return this.policies.rules(dataplane, this.contextWith(mesh, dataplane), this.index.policies(mesh));
   }
 
-  private build(mesh: Resource<MeshSpec>, dataplane: Resource<DataplaneSpec>, kind: ProxyKind, ctx: MeshContext, policies: readonly Resource[]): Snapshot {
+  /**
+   * Generates a snapshot. With `nodeId` (a connected node), incrementally from its latest
+   * generation: the generators' output is reused for the same Dataplane object, kind and context
+   * (the context object only changes when endpoints do), and only resources that are not the very
+   * objects of the last snapshot are checked and encoded (see `encodeSnapshot`). Equal to a cold
+   * generation byte for byte.
+   */
+  private build(mesh: Resource<MeshSpec>, dataplane: Resource<DataplaneSpec>, kind: ProxyKind, ctx: MeshContext, policies: readonly Resource[], nodeId?: string): Snapshot {
     const proxy: Proxy = { dataplane, mesh, zone: this.zone, kind };
-    const set = generateResources(proxy, ctx);
+    if (nodeId === undefined) {
+      const set = generateResources(proxy, ctx);
+      this.policies.apply(set, proxy, ctx, policies);
+      assertConsistent(set);
+      return toSnapshot(set, this.encoding);
+    }
+    const last = this.generations.get(nodeId);
+    let set: ResourceSet;
+    let generated: ReadonlyMap<XdsTypeUrl, ReadonlyMap<string, JsonObject>> | undefined;
+    if (last?.generated !== undefined && last.dataplane === dataplane && last.kind === kind && last.ctx === ctx) {
+      generated = last.generated;
+      set = ResourceSet.fromContents(generated);
+    } else {
+      set = generateResources(proxy, ctx);
+      const contents = set.sealedContents();
+      generated = [...contents.values()].every((names) => [...names.values()].every(isSharedResource)) ? contents : undefined;
+    }
     this.policies.apply(set, proxy, ctx, policies);
-    assertConsistent(set);
-    return toSnapshot(set, this.encoding);
+    const encoded = encodeSnapshot(set, this.encoding, last?.encoded);
+    this.generations.set(nodeId, { dataplane, kind, ctx, generated, encoded });
+    return encoded.snapshot;
   }
 
   /** The mesh context of `mesh` from the index, with `dataplane` in its current version. */

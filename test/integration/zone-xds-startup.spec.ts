@@ -70,6 +70,7 @@ describe('zone xDS startup with a DataplaneInsight tidy-up in progress', functio
       zone: 'zone-1',
       instanceId: 'cp-new',
       isEarlierRun: (id) => id === 'cp-old',
+      insightTidy: { quietMs: 0 },
       dpServer: { address: '127.0.0.1', port: 0 },
     });
     return xds;

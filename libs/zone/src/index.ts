@@ -67,7 +67,7 @@ export type { GenerationOutcome } from './reconciler/reconciler-metrics';
 export { systemTimers } from './reconciler/timers';
 export type { Timers, TimerHandle } from './reconciler/timers';
 /** DataplaneInsight upkeep from the ADS callbacks. */
-export { DataplaneInsightWriter, DEFAULT_INSIGHT_FLUSH_MS } from './insights/dataplane-insight-writer';
+export { DataplaneInsightWriter, DEFAULT_INSIGHT_FLUSH_MS, DEFAULT_TIDY_MAX_DELAY_MS, DEFAULT_TIDY_QUIET_MS } from './insights/dataplane-insight-writer';
 export type { DataplaneInsightWriterOptions, TidyResult } from './insights/dataplane-insight-writer';
 export { SubscriptionState, mergeSubscriptions, closeSubscriptions, MAX_SUBSCRIPTIONS } from './insights/insight-state';
 /** `_config` and `_rules` of a dataplane. */

@@ -62,6 +62,11 @@ export interface ZoneXdsOptions {
   readonly debounceMs?: number;
   /** Policy plugins; {@link MYCEL_POLICIES} by default. */
   readonly policies?: PolicyEngine;
+  /**
+   * When the DataplaneInsight tidy-up starts after the dataplane server listens: once no dataplane
+   * connected for `quietMs` (5 s), at the latest `maxDelayMs` (60 s) after; 0 for either starts it at once.
+   */
+  readonly insightTidy?: { readonly quietMs?: number; readonly maxDelayMs?: number };
   readonly now?: () => Date;
 }
 
@@ -129,6 +134,8 @@ export async function startZoneXds(options: ZoneXdsOptions): Promise<ZoneXds> {
       now,
       logger: logger.child({ component: 'dataplane-insights' }),
       ...(options.isEarlierRun ? { isEarlierRun: options.isEarlierRun } : {}),
+      ...(options.insightTidy?.quietMs !== undefined ? { tidyQuietMs: options.insightTidy.quietMs } : {}),
+      ...(options.insightTidy?.maxDelayMs !== undefined ? { tidyMaxDelayMs: options.insightTidy.maxDelayMs } : {}),
     });
     await reconciler.start();
     stops.push(() => reconciler.stop());
@@ -159,8 +166,8 @@ export async function startZoneXds(options: ZoneXdsOptions): Promise<ZoneXds> {
       const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
       throw new UnavailableError(`cannot listen on ${address}:${port} (dataplane server): ${code}`, { cause: err });
     }
-    // After listening, in the background: with many insights the tidy-up takes long, and nothing a
-    // connecting dataplane needs waits for it.
+    // After listening, in the background, once the reconnecting herd has passed: with many insights
+    // the tidy-up takes long, and nothing a connecting dataplane needs waits for it.
     insights.start();
     stops.push(async () => {
       // Streams first, with UNAVAILABLE, so clients reconnect elsewhere instead of waiting for the grace period.

@@ -272,7 +272,7 @@ describe('DataplaneInsight tidy-up', () => {
 
   it('closes what an earlier run left open and deletes orphans in bulk: pages, no read per insight', async () => {
     await seed();
-    const writer = new DataplaneInsightWriter({ store, instanceId: 'host-2', timers: new FakeTimers(), isEarlierRun: (id) => id.startsWith('host-') });
+    const writer = new DataplaneInsightWriter({ store, instanceId: 'host-2', timers: new FakeTimers(), tidyQuietMs: 0, isEarlierRun: (id) => id.startsWith('host-') });
     writer.start();
     assert.deepEqual(await writer.tidied(), { deleted: ORPHANS, closed: N - ORPHANS, stopped: false });
     const page = await store.list({ type: 'DataplaneInsight', size: 1000 });
@@ -293,7 +293,7 @@ describe('DataplaneInsight tidy-up', () => {
 
   it('lets dataplanes connect while it runs, and its writes do not undo theirs', async () => {
     await seed();
-    const writer = new DataplaneInsightWriter({ store, instanceId: 'host-2', timers: new FakeTimers(), isEarlierRun: (id) => id.startsWith('host-') });
+    const writer = new DataplaneInsightWriter({ store, instanceId: 'host-2', timers: new FakeTimers(), tidyQuietMs: 0, isEarlierRun: (id) => id.startsWith('host-') });
     const held = store.holdList('DataplaneInsight');
     writer.start();
     await held;
@@ -310,7 +310,7 @@ describe('DataplaneInsight tidy-up', () => {
 
   it('ends on stop() without walking the rest', async () => {
     await seed();
-    const writer = new DataplaneInsightWriter({ store, instanceId: 'host-2', timers: new FakeTimers(), isEarlierRun: (id) => id.startsWith('host-') });
+    const writer = new DataplaneInsightWriter({ store, instanceId: 'host-2', timers: new FakeTimers(), tidyQuietMs: 0, isEarlierRun: (id) => id.startsWith('host-') });
     const held = store.holdList('DataplaneInsight');
     writer.start();
     await held;
@@ -323,5 +323,39 @@ describe('DataplaneInsight tidy-up', () => {
     const updates = store.count('update');
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(store.count('update'), updates, 'nothing is written after stop() resolved');
+  });
+
+  it('waits for the herd to pass; meanwhile a returning dataplane closes what the earlier run left itself', async () => {
+    await seed();
+    const timers = new FakeTimers();
+    let clock = 0;
+    const now = (): Date => new Date(Date.UTC(2026, 0, 1) + clock);
+    const writer = new DataplaneInsightWriter({ store, instanceId: 'host-2', timers, now, tidyQuietMs: 5_000, tidyMaxDelayMs: 60_000, isEarlierRun: (id) => id.startsWith('host-') });
+    writer.start();
+    clock = 3_000;
+    timers.tick(3_000);
+    writer.onConnect('m1.dp-00100', '9', { ...info('9'), node: { id: 'm1.dp-00100' } });
+    await writer.flush();
+    const got = await store.get({ type: 'DataplaneInsight', mesh: 'm1', name: 'dp-00100' });
+    const subs = (got.spec as DataplaneInsightSpec).subscriptions ?? [];
+    assert.deepEqual(subs.map((s) => `${s.controlPlaneInstanceId} ${s.disconnectTime === undefined ? 'open' : 'closed'}`).sort(), ['host-1 closed', 'host-2 open']);
+    assert.equal(store.count('list'), 0, 'no tidy-up while dataplanes connect');
+    clock = 5_000;
+    timers.tick(2_000); // 5 s after start, but only 2 s after the last connect: it waits on
+    assert.equal(store.count('list'), 0);
+    clock = 8_000;
+    timers.tick(3_000);
+    const result = await writer.tidied();
+    assert.deepEqual(result, { deleted: ORPHANS, closed: N - ORPHANS - 1, stopped: false }, 'the returned dataplane needed nothing more');
+    await writer.stop();
+  });
+
+  it('ends on stop() while it waits for the herd', async () => {
+    await seed();
+    const writer = new DataplaneInsightWriter({ store, instanceId: 'host-2', timers: new FakeTimers(), isEarlierRun: (id) => id.startsWith('host-') });
+    writer.start();
+    await writer.stop();
+    assert.deepEqual(await writer.tidied(), { deleted: 0, closed: 0, stopped: true });
+    assert.equal(store.count('list'), 0);
   });
 });

@@ -13,6 +13,13 @@ import { MAX_SUBSCRIPTIONS, SubscriptionState, closeSubscriptions, mergeSubscrip
 
 /** Default time counters and versions are collected before they are written: 1 s. */
 export const DEFAULT_INSIGHT_FLUSH_MS = 1_000;
+/** Default {@link DataplaneInsightWriterOptions.tidyQuietMs}: 5 s without a connect. */
+export const DEFAULT_TIDY_QUIET_MS = 5_000;
+/**
+ * Default {@link DataplaneInsightWriterOptions.tidyMaxDelayMs}: 60 s, two of Envoy's longest xDS
+ * retry intervals, by when every dataplane still running has tried to reconnect.
+ */
+export const DEFAULT_TIDY_MAX_DELAY_MS = 60_000;
 /** How long after the tidy-up the insights it listed are kept for first writes: 2 min. */
 const LISTED_TTL_MS = 120_000;
 /** Insight writes one flush keeps in flight at once. */
@@ -39,6 +46,13 @@ export interface DataplaneInsightWriterOptions {
   readonly isEarlierRun?: (controlPlaneInstanceId: string) => boolean;
   /** How long changes are coalesced before they are written, in ms; {@link DEFAULT_INSIGHT_FLUSH_MS} by default. */
   readonly flushIntervalMs?: number;
+  /**
+   * `start()` begins the tidy-up once no dataplane has connected for this long, in ms;
+   * {@link DEFAULT_TIDY_QUIET_MS} by default; 0 starts it at once.
+   */
+  readonly tidyQuietMs?: number;
+  /** … and at the latest this long after `start()`, in ms; {@link DEFAULT_TIDY_MAX_DELAY_MS} by default. */
+  readonly tidyMaxDelayMs?: number;
   readonly maxSubscriptions?: number;
   readonly timers?: Timers;
   readonly now?: () => Date;
@@ -79,6 +93,11 @@ export class DataplaneInsightWriter implements AdsCallbacks {
   private readonly resolve: (nodeId: string) => DataplaneRef | undefined;
   private readonly isEarlierRun: ((controlPlaneInstanceId: string) => boolean) | undefined;
   private readonly flushIntervalMs: number;
+  private readonly tidyQuietMs: number;
+  private readonly tidyMaxDelayMs: number;
+  private lastConnectMs = 0;
+  private quietTimer: TimerHandle | undefined;
+  private quietResolve: (() => void) | undefined;
   private readonly maxSubscriptions: number;
   private readonly timers: Timers;
   private readonly now: () => Date;
@@ -103,6 +122,8 @@ export class DataplaneInsightWriter implements AdsCallbacks {
     this.resolve = options.resolve ?? ((nodeId) => nodeIdCandidates(nodeId)[0]);
     this.isEarlierRun = options.isEarlierRun;
     this.flushIntervalMs = options.flushIntervalMs ?? DEFAULT_INSIGHT_FLUSH_MS;
+    this.tidyQuietMs = Math.max(0, options.tidyQuietMs ?? DEFAULT_TIDY_QUIET_MS);
+    this.tidyMaxDelayMs = Math.max(0, options.tidyMaxDelayMs ?? DEFAULT_TIDY_MAX_DELAY_MS);
     this.maxSubscriptions = options.maxSubscriptions ?? MAX_SUBSCRIPTIONS;
     this.timers = options.timers ?? systemTimers;
     this.now = options.now ?? (() => new Date());
@@ -113,12 +134,15 @@ export class DataplaneInsightWriter implements AdsCallbacks {
    * Starts {@link tidy} in the background and returns at once, so the dataplane server can listen
    * while it runs: the tidy-up only closes subscriptions of earlier runs and deletes orphans, which
    * nothing a new stream writes depends on (both are compare-and-set writes, so a concurrent write
-   * of a connecting dataplane wins and the tidy-up re-reads). The outcome is logged; `stop()` ends
-   * it between pages and waits for it. Idempotent.
+   * of a connecting dataplane wins and the tidy-up re-reads). It waits until the reconnecting herd
+   * has passed (no connect for `tidyQuietMs`, or `tidyMaxDelayMs` at the latest): meanwhile every
+   * returning dataplane's own first write closes its earlier-run subscriptions, so the tidy-up is
+   * left with the dataplanes that did not come back, and none of its work competes with the herd.
+   * The outcome is logged; `stop()` ends it (waiting or between pages) and waits for it. Idempotent.
    */
   start(): void {
     if (this.stopped || this.tidying !== undefined) return;
-    this.tidying = this.tidy().then(
+    this.tidying = this.herdPassed().then(() => this.tidy()).then(
       (result) => result,
       (err: unknown) => {
         // The next run tidies again; a failure here must not take the control plane down.
@@ -126,6 +150,29 @@ export class DataplaneInsightWriter implements AdsCallbacks {
         return { deleted: 0, closed: 0, stopped: false };
       },
     );
+  }
+
+  /** Resolves once no dataplane connected for `tidyQuietMs`, `tidyMaxDelayMs` after the call, or on stop. */
+  private herdPassed(): Promise<void> {
+    if (this.tidyQuietMs === 0 || this.tidyMaxDelayMs === 0) return Promise.resolve();
+    const begun = this.now().getTime();
+    this.lastConnectMs = Math.max(this.lastConnectMs, begun);
+    return new Promise<void>((resolve) => {
+      this.quietResolve = resolve;
+      const check = (): void => {
+        this.quietTimer = undefined;
+        const now = this.now().getTime();
+        const quietFor = now - this.lastConnectMs;
+        const waited = now - begun;
+        if (this.stopped || quietFor >= this.tidyQuietMs || waited >= this.tidyMaxDelayMs) {
+          this.quietResolve = undefined;
+          resolve();
+          return;
+        }
+        this.quietTimer = this.timers.setTimeout(check, Math.max(1, Math.min(this.tidyQuietMs - quietFor, this.tidyMaxDelayMs - waited)));
+      };
+      this.quietTimer = this.timers.setTimeout(check, this.tidyQuietMs);
+    });
   }
 
   /** The outcome of the tidy-up {@link start} began (resolved at once when none was started). */
@@ -143,8 +190,7 @@ export class DataplaneInsightWriter implements AdsCallbacks {
    * `stop()` ends it after the page in flight (`stopped: true`). Returns how many it deleted and closed.
    */
   async tidy(): Promise<TidyResult> {
-    const isEarlierRun = this.isEarlierRun ?? (() => false);
-    const stale = (s: DataplaneInsightSubscription): boolean => s.controlPlaneInstanceId !== this.instanceId && isEarlierRun(s.controlPlaneInstanceId);
+    const stale = this.isStale;
     const time = this.timestamp();
     const counts = { deleted: 0, closed: 0 };
     const existing = new Set<string>();
@@ -264,6 +310,9 @@ export class DataplaneInsightWriter implements AdsCallbacks {
     this.stopped = true;
     if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.quietTimer !== undefined) this.timers.clearTimeout(this.quietTimer);
+    this.quietTimer = undefined;
+    this.quietResolve?.();
     await this.tidying;
     if (this.listedTimer !== undefined) this.timers.clearTimeout(this.listedTimer);
     this.listed.clear();
@@ -303,7 +352,9 @@ export class DataplaneInsightWriter implements AdsCallbacks {
       node = { ref, subscriptions: new Map(), dirty: false, stored: undefined, chain: Promise.resolve() };
       this.nodes.set(nodeId, node);
     }
-    node.subscriptions.set(streamId, new SubscriptionState(streamId, this.instanceId, this.timestamp()));
+    const now = this.now();
+    this.lastConnectMs = now.getTime();
+    node.subscriptions.set(streamId, new SubscriptionState(streamId, this.instanceId, now.toISOString()));
     // Coalesced with the responses and ACKs that follow within the flush interval: a reconnecting
     // herd costs one write per dataplane, not two.
     this.markDirty(nodeId);
@@ -368,7 +419,13 @@ export class DataplaneInsightWriter implements AdsCallbacks {
     const ours = states.map((s) => s.toSubscription());
     try {
       const known = node.stored ?? this.takeListed(node.ref);
-      const written = await this.upsert(node.ref, (spec) => mergeSubscriptions(spec.subscriptions ?? [], ours, this.maxSubscriptions), known);
+      const time = this.timestamp();
+      const mutate = (spec: DataplaneInsightSpec): DataplaneInsightSpec => {
+        const merged = mergeSubscriptions(spec.subscriptions ?? [], ours, this.maxSubscriptions);
+        // What an earlier run of this instance left open is closed by the dataplane's own write.
+        return closeSubscriptions(merged, this.isStale, time) ?? merged;
+      };
+      const written = await this.upsert(node.ref, mutate, known);
       if (written !== undefined) node.stored = written;
     } catch (err) {
       node.stored = undefined;
@@ -389,6 +446,10 @@ export class DataplaneInsightWriter implements AdsCallbacks {
     for (const s of states) if (s.disconnectTime !== undefined) node.subscriptions.delete(s.id);
     if (node.subscriptions.size === 0 && !node.dirty && this.nodes.get(nodeId) === node) this.nodes.delete(nodeId);
   }
+
+  /** Whether `s` is a subscription an earlier run of this instance left (see `isEarlierRun`). */
+  private readonly isStale = (s: DataplaneInsightSubscription): boolean =>
+    s.controlPlaneInstanceId !== this.instanceId && (this.isEarlierRun?.(s.controlPlaneInstanceId) ?? false);
 
   /** Deletes the insight of `ref`; false when there was none. */
   private async deleteInsight(ref: DataplaneRef): Promise<boolean> {

@@ -83,9 +83,10 @@ interface NodeState {
  *
  * Disconnects are written at once; connects, responses, ACKs and NACKs are coalesced so a
  * dataplane costs at most one store write per `flushIntervalMs` (a flush keeps at most
- * {@link FLUSH_CONCURRENCY} writes in flight, so a herd's flush does not hog the event loop). Every write is a read-modify-write
- * with the stored version as precondition, keeping subscriptions other instances wrote. Write
- * failures are logged and retried with the next flush; they never reach the ADS stream.
+ * {@link FLUSH_CONCURRENCY} writes in flight, so a herd's flush does not hog the event loop).
+ * Every write is a read-modify-write with the stored version as precondition, keeping
+ * subscriptions other instances wrote. Write failures are logged and retried with the next flush;
+ * they never reach the ADS stream.
  */
 export class DataplaneInsightWriter implements AdsCallbacks {
   private readonly store: ResourceStore;
@@ -233,6 +234,7 @@ export class DataplaneInsightWriter implements AdsCallbacks {
       // Not a timer: yielding is not about time, so it does not go through the injected ones.
       await new Promise<void>((resolve) => setImmediate(resolve));
     } while (offset !== undefined);
+    if (this.listedTimer !== undefined) this.timers.clearTimeout(this.listedTimer);
     if (!this.stopped) this.listedTimer = this.timers.setTimeout(() => this.listed.clear(), LISTED_TTL_MS);
     if (counts.closed > 0) this.logger.info('marked dataplanes offline that an earlier run of this control plane left online', { insights: counts.closed });
     if (counts.deleted > 0) this.logger.info('deleted the insights of dataplanes that no longer exist', { insights: counts.deleted });

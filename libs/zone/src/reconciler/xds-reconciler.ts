@@ -10,7 +10,7 @@ import { EncodingCache, MeshContextBuilder, ResourceSet, isSharedResource, Share
 import type { AdsCallbacks, EncodedSnapshot, LoadAssignmentInputs, MeshContext, Proxy, ProxyKind, Snapshot, SnapshotCache, XdsTypeUrl } from '@mycel/xds';
 import type { JsonObject } from '@mycel/core';
 import { consumesAny, intersects, servicesOfSnapshot } from './affected';
-import { dataplaneNodeId, dataplaneRefOfNode } from './node-id';
+import { dataplaneNodeId, dataplaneRefOfNode, nodeIdCandidates } from './node-id';
 import type { DataplaneRef } from './node-id';
 import { NO_POLICIES } from './policy-engine';
 import type { PolicyEngine } from './policy-engine';
@@ -659,7 +659,11 @@ export class XdsReconciler {
   /** Connected dataplanes of a mesh that its pending changes affect, by name. */
   private targets(mesh: string, state: MeshState, changes: MeshChanges): Array<{ nodeId: string; dataplane: Resource<DataplaneSpec>; kind: ProxyKind }> {
     const out: Array<{ nodeId: string; dataplane: Resource<DataplaneSpec>; kind: ProxyKind }> = [];
-    for (const [name, dataplane] of state.dataplanes) {
+    // Walk whichever is smaller: the connected nodes (each resolved to the dataplanes of this mesh its
+    // id can name) or the mesh's dataplanes, so a batch costs what is connected, not what is registered.
+    const candidates: Iterable<[string, Resource<DataplaneSpec>]> =
+      this.connections.size < state.dataplanes.size ? this.connectedDataplanes(mesh, state) : state.dataplanes;
+    for (const [name, dataplane] of candidates) {
       // Another zone's dataplane only lends its endpoints; it is never served from here.
       if (isRemoteDataplane(dataplane, this.zone)) continue;
       const nodeId = dataplaneNodeId(mesh, name);
@@ -675,6 +679,17 @@ export class XdsReconciler {
       }
     }
     return out.sort((a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0));
+  }
+
+  /** The dataplanes of `mesh` whose node id is connected, by name (what walking the mesh's dataplanes would find). */
+  private *connectedDataplanes(mesh: string, state: MeshState): Generator<[string, Resource<DataplaneSpec>]> {
+    for (const nodeId of this.connections.keys()) {
+      for (const ref of nodeIdCandidates(nodeId)) {
+        if (ref.mesh !== mesh) continue;
+        const dataplane = state.dataplanes.get(ref.name);
+        if (dataplane !== undefined) yield [ref.name, dataplane];
+      }
+    }
   }
 
   private schedule(): void {

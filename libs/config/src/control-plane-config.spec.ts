@@ -65,7 +65,7 @@ describe('loadConfig', () => {
         'MYCEL_STORE_REDIS_CONNECT_TIMEOUT', 'MYCEL_AUTH_ADMIN_TOKEN_FILE', 'MYCEL_AUTH_ADMIN_TOKEN_VALID_FOR', 'MYCEL_DEFAULTS_SKIP_MESH_CREATION',
         'MYCEL_DP_SERVER_ADDRESS', 'MYCEL_DP_SERVER_PORT', 'MYCEL_DP_SERVER_ADVERTISED_ADDRESS', 'MYCEL_XDS_DEBOUNCE',
         'MYCEL_KDS_NATS_URL', 'MYCEL_KDS_NATS_USER', 'MYCEL_KDS_NATS_PASSWORD', 'MYCEL_KDS_NATS_PASSWORD_FILE',
-        'MYCEL_KDS_HEARTBEAT_INTERVAL', 'MYCEL_KDS_ZONE_OFFLINE_AFTER', 'MYCEL_KDS_REPLICAS', 'MYCEL_KDS_AUTH_DIR', 'MYCEL_KDS_ZONE_TOKEN_FILE',
+        'MYCEL_KDS_HEARTBEAT_INTERVAL', 'MYCEL_KDS_INSIGHT_PUBLISH_INTERVAL', 'MYCEL_KDS_ZONE_OFFLINE_AFTER', 'MYCEL_KDS_REPLICAS', 'MYCEL_KDS_AUTH_DIR', 'MYCEL_KDS_ZONE_TOKEN_FILE',
       ].join(', ')}`,
       'flag apiServer.localhostIsAdmin: must be true or false, got "maybe"',
     ]);
@@ -84,7 +84,7 @@ describe('loadConfig', () => {
 
   it('reads the KDS settings of zone and global mode', () => {
     assert.deepEqual(loadConfig({}).kds, {
-      natsUrl: '', natsUser: '', natsPassword: '', natsPasswordFile: '', heartbeatInterval: '10s', zoneOfflineAfter: '30s', replicas: 1, authDir: '', zoneTokenFile: '',
+      natsUrl: '', natsUser: '', natsPassword: '', natsPasswordFile: '', heartbeatInterval: '10s', insightPublishInterval: '5s', zoneOfflineAfter: '30s', replicas: 1, authDir: '', zoneTokenFile: '',
     });
     const dir = mkdtempSync(join(tmpdir(), 'mycel-config-'));
     const passwordFile = join(dir, 'nats-password');
@@ -96,6 +96,10 @@ describe('loadConfig', () => {
     assert.deepEqual(natsServers(c), ['nats://a:4222', 'nats://b:4222']);
     assert.equal(natsPassword(c), 's3cret', 'the file wins over the plain setting, without its newline');
     assert.equal(c.kds.heartbeatInterval, '2s');
+    assert.equal(loadConfig({ env: { MYCEL_KDS_INSIGHT_PUBLISH_INTERVAL: '0s' } }).kds.insightPublishInterval, '0s');
+    assert.deepEqual(fields(() => loadConfig({ env: { MYCEL_KDS_INSIGHT_PUBLISH_INTERVAL: '20m' } })), [
+      'env MYCEL_KDS_INSIGHT_PUBLISH_INTERVAL: must be between 0ms and 600000ms, got 1200000ms',
+    ]);
     assert.equal(natsPassword(loadConfig({ env: { MYCEL_KDS_NATS_PASSWORD: 'p' } })), 'p');
     assert.equal(natsPassword(loadConfig({})), undefined);
     assert.deepEqual(fields(() => loadConfig({ env: { MYCEL_KDS_NATS_URL: 'nats://a:4222,http://b', MYCEL_KDS_REPLICAS: '7' } })), [

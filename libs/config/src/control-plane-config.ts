@@ -63,6 +63,8 @@ export interface ControlPlaneConfig {
     readonly natsPasswordFile: string;
     /** How often a zone writes its heartbeat, a duration. */
     readonly heartbeatInterval: string;
+    /** Zone: DataplaneInsights go to global at most once per this interval per dataplane (the last state always follows). */
+    readonly insightPublishInterval: string;
     /** Global: a zone without heartbeat for this long is offline, a duration. */
     readonly zoneOfflineAfter: string;
     /** JetStream replicas of the bucket this control plane creates (1 on one server, 3 on a cluster). */
@@ -120,6 +122,12 @@ export const SETTINGS: readonly Setting[] = [
   { path: 'kds.natsPassword', env: 'MYCEL_KDS_NATS_PASSWORD', kind: { t: 'string', allowEmpty: true }, description: 'NATS password' },
   { path: 'kds.natsPasswordFile', env: 'MYCEL_KDS_NATS_PASSWORD_FILE', kind: { t: 'string', allowEmpty: true }, description: 'file holding the NATS password' },
   { path: 'kds.heartbeatInterval', env: 'MYCEL_KDS_HEARTBEAT_INTERVAL', kind: { t: 'duration', minMs: 100, maxMs: 600_000 }, description: 'zone heartbeat period' },
+  {
+    path: 'kds.insightPublishInterval',
+    env: 'MYCEL_KDS_INSIGHT_PUBLISH_INTERVAL',
+    kind: { t: 'duration', minMs: 0, maxMs: 600_000 },
+    description: 'zone: a DataplaneInsight is sent to global at most once per this interval (0: every change)',
+  },
   { path: 'kds.zoneOfflineAfter', env: 'MYCEL_KDS_ZONE_OFFLINE_AFTER', kind: { t: 'duration', minMs: 100 }, description: 'global: a zone without heartbeat this long is offline' },
   { path: 'kds.replicas', env: 'MYCEL_KDS_REPLICAS', kind: { t: 'int', min: 1, max: 5 }, description: 'JetStream replicas of the buckets this control plane creates' },
   { path: 'kds.authDir', env: 'MYCEL_KDS_AUTH_DIR', kind: { t: 'string', allowEmpty: true }, description: 'global: zone-token mode, the directory written by nats-init (keys and creds)' },
@@ -138,7 +146,7 @@ export function defaultConfig(): ControlPlaneConfig {
     defaults: { skipMeshCreation: false },
     dpServer: { address: '0.0.0.0', port: 5678, advertisedAddress: '127.0.0.1' },
     xds: { debounce: '10ms' },
-    kds: { natsUrl: '', natsUser: '', natsPassword: '', natsPasswordFile: '', heartbeatInterval: '10s', zoneOfflineAfter: '30s', replicas: 1, authDir: '', zoneTokenFile: '' },
+    kds: { natsUrl: '', natsUser: '', natsPassword: '', natsPasswordFile: '', heartbeatInterval: '10s', insightPublishInterval: '5s', zoneOfflineAfter: '30s', replicas: 1, authDir: '', zoneTokenFile: '' },
   };
 }
 

@@ -44,6 +44,7 @@ export function startZoneKds(ctx: ControlPlaneExtensionContext, auth: ZoneNatsAu
         nats,
         zone,
         heartbeatIntervalMs: durationMs(config.kds.heartbeatInterval),
+        insightPublishIntervalMs: durationMs(config.kds.insightPublishInterval),
         instanceId: ctx.instanceId,
         logger: ctx.logger,
         meter: ctx.metrics.meter('mycel.kds'),

@@ -1,22 +1,13 @@
 import assert from 'node:assert/strict';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '@mycel/core';
+import { ConflictError, ForbiddenError, NotFoundError } from '@mycel/core';
 import type { Identity } from '@mycel/tokens';
 import type { GlobalApiExtensions, ZoneTokenRequest } from './context';
 import { ZoneTokenService, parseZoneTokenRequest, parseZoneTokenRevocation } from './zone-token.service';
+import { violationsOf } from '@mycel/testing';
 
 const admin: Identity = { name: 'admin', role: 'admin', meshes: [], jti: 'a', expiresAt: new Date('2030-01-01T00:00:00Z') };
 const viewer: Identity = { ...admin, name: 'v', role: 'viewer' };
 const ID = `U${'A'.repeat(55)}`;
-
-function fields(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof ValidationError, `expected ValidationError, got ${String(err)}`);
-    return err.violations.map((v) => `${v.field}: ${v.reason}`);
-  }
-  assert.fail('expected a ValidationError');
-}
 
 describe('zone token requests', () => {
   it('defaults validFor to one year and reads a valid body', () => {
@@ -25,16 +16,16 @@ describe('zone token requests', () => {
   });
 
   it('reports every problem with its field path', () => {
-    assert.deepEqual(fields(() => parseZoneTokenRequest({ zone: 'East_1', validFor: 'forever', extra: 1 })), [
+    assert.deepEqual(violationsOf(() => parseZoneTokenRequest({ zone: 'East_1', validFor: 'forever', extra: 1 })), [
       'extra: unknown field',
       "zone: must consist of lowercase alphanumeric characters, '-' or '.', and start and end with an alphanumeric character, got 'East_1'",
       "validFor: must be a duration such as '500ms', '10s', '5m' or '24h', got 'forever'",
     ]);
-    assert.deepEqual(fields(() => parseZoneTokenRequest({ validFor: 5 })), ['zone: is required', 'validFor: must be a string, got number']);
-    assert.deepEqual(fields(() => parseZoneTokenRequest({ zone: 'east', validFor: '100000h' })), ['validFor: must be between 1000ms and 315360000000ms, got 360000000000ms']);
-    assert.deepEqual(fields(() => parseZoneTokenRequest({ zone: 'east', validFor: '500ms' })), ['validFor: must be between 1000ms and 315360000000ms, got 500ms']);
-    assert.deepEqual(fields(() => parseZoneTokenRequest([])), ['(root): must be an object, got array']);
-    assert.deepEqual(fields(() => parseZoneTokenRevocation({ id: 'nope' })), ['id: must be a zone token id: a public user nkey, U followed by 55 base32 characters']);
+    assert.deepEqual(violationsOf(() => parseZoneTokenRequest({ validFor: 5 })), ['zone: is required', 'validFor: must be a string, got number']);
+    assert.deepEqual(violationsOf(() => parseZoneTokenRequest({ zone: 'east', validFor: '100000h' })), ['validFor: must be between 1000ms and 315360000000ms, got 360000000000ms']);
+    assert.deepEqual(violationsOf(() => parseZoneTokenRequest({ zone: 'east', validFor: '500ms' })), ['validFor: must be between 1000ms and 315360000000ms, got 500ms']);
+    assert.deepEqual(violationsOf(() => parseZoneTokenRequest([])), ['(root): must be an object, got array']);
+    assert.deepEqual(violationsOf(() => parseZoneTokenRevocation({ id: 'nope' })), ['id: must be a zone token id: a public user nkey, U followed by 55 base32 characters']);
     assert.equal(parseZoneTokenRevocation({ id: ID }), ID);
   });
 });

@@ -2,18 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ValidationError } from '@mycel/core';
 import { loadConfig, natsPassword, natsServers } from './control-plane-config';
-
-function fields(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof ValidationError, `expected ValidationError, got ${String(err)}`);
-    return err.violations.map((v) => `${v.field}: ${v.reason}`);
-  }
-  assert.fail('expected an error');
-}
+import { violationsOf } from '@mycel/testing';
 
 describe('loadConfig', () => {
   it('gives the embedded defaults with no sources', () => {
@@ -33,7 +23,7 @@ describe('loadConfig', () => {
     });
     assert.deepEqual(c.dpServer, { address: '127.0.0.1', port: 15678, advertisedAddress: 'cp.example.com' });
     assert.equal(c.xds.debounce, '0ms');
-    assert.deepEqual(fields(() => loadConfig({ env: { MYCEL_XDS_DEBOUNCE: '1m', MYCEL_DP_SERVER_PORT: '0' } })), [
+    assert.deepEqual(violationsOf(() => loadConfig({ env: { MYCEL_XDS_DEBOUNCE: '1m', MYCEL_DP_SERVER_PORT: '0' } })), [
       'env MYCEL_DP_SERVER_PORT: must be between 1 and 65535, got 0',
       'env MYCEL_XDS_DEBOUNCE: must be between 0ms and 10000ms, got 60000ms',
     ]);
@@ -54,7 +44,7 @@ describe('loadConfig', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mycel-config-'));
     const file = join(dir, 'cp.yaml');
     writeFileSync(file, 'apiServer:\n  port: 70000\n  colour: blue\nstore:\n  type: etcd\n');
-    assert.deepEqual(fields(() => loadConfig({ file, env: { MYCEL_STORE_REDIS_URL: 'http://x', MYCEL_NOPE: '1' }, flags: { 'apiServer.localhostIsAdmin': 'maybe' } })), [
+    assert.deepEqual(violationsOf(() => loadConfig({ file, env: { MYCEL_STORE_REDIS_URL: 'http://x', MYCEL_NOPE: '1' }, flags: { 'apiServer.localhostIsAdmin': 'maybe' } })), [
       'file apiServer.port: must be between 1 and 65535, got 70000',
       'file apiServer.colour: unknown setting',
       'file store.type: must be one of memory, redis, got "etcd"',
@@ -72,12 +62,12 @@ describe('loadConfig', () => {
   });
 
   it('rejects an unreadable file and a zone mode without zone', () => {
-    assert.match(fields(() => loadConfig({ file: '/nonexistent/cp.yaml' }))[0] ?? '', /^file: ENOENT/);
-    assert.deepEqual(fields(() => loadConfig({ flags: { mode: 'zone' } })), [
+    assert.match(violationsOf(() => loadConfig({ file: '/nonexistent/cp.yaml' }))[0] ?? '', /^file: ENOENT/);
+    assert.deepEqual(violationsOf(() => loadConfig({ flags: { mode: 'zone' } })), [
       'zone: is required in zone mode',
       'kds.natsUrl: is required in zone mode (MYCEL_KDS_NATS_URL or --kds-nats-url)',
     ]);
-    assert.deepEqual(fields(() => loadConfig({ flags: { mode: 'global' } })), [
+    assert.deepEqual(violationsOf(() => loadConfig({ flags: { mode: 'global' } })), [
       'kds.natsUrl: is required in global mode (MYCEL_KDS_NATS_URL or --kds-nats-url)',
     ]);
   });
@@ -97,12 +87,12 @@ describe('loadConfig', () => {
     assert.equal(natsPassword(c), 's3cret', 'the file wins over the plain setting, without its newline');
     assert.equal(c.kds.heartbeatInterval, '2s');
     assert.equal(loadConfig({ env: { MYCEL_KDS_INSIGHT_PUBLISH_INTERVAL: '0s' } }).kds.insightPublishInterval, '0s');
-    assert.deepEqual(fields(() => loadConfig({ env: { MYCEL_KDS_INSIGHT_PUBLISH_INTERVAL: '20m' } })), [
+    assert.deepEqual(violationsOf(() => loadConfig({ env: { MYCEL_KDS_INSIGHT_PUBLISH_INTERVAL: '20m' } })), [
       'env MYCEL_KDS_INSIGHT_PUBLISH_INTERVAL: must be between 0ms and 600000ms, got 1200000ms',
     ]);
     assert.equal(natsPassword(loadConfig({ env: { MYCEL_KDS_NATS_PASSWORD: 'p' } })), 'p');
     assert.equal(natsPassword(loadConfig({})), undefined);
-    assert.deepEqual(fields(() => loadConfig({ env: { MYCEL_KDS_NATS_URL: 'nats://a:4222,http://b', MYCEL_KDS_REPLICAS: '7' } })), [
+    assert.deepEqual(violationsOf(() => loadConfig({ env: { MYCEL_KDS_NATS_URL: 'nats://a:4222,http://b', MYCEL_KDS_REPLICAS: '7' } })), [
       'env MYCEL_KDS_NATS_URL: scheme must be one of nats:, tls:, got http:',
       'env MYCEL_KDS_REPLICAS: must be between 1 and 5, got 7',
     ]);
@@ -112,12 +102,12 @@ describe('loadConfig', () => {
     const url = { MYCEL_KDS_NATS_URL: 'nats://a:4222' };
     assert.equal(loadConfig({ env: { ...url, MYCEL_KDS_AUTH_DIR: '/etc/mycel/nats' }, flags: { mode: 'global' } }).kds.authDir, '/etc/mycel/nats');
     assert.equal(loadConfig({ env: url, flags: { mode: 'zone', zone: 'east', 'kds.zoneTokenFile': '/z.creds' } }).kds.zoneTokenFile, '/z.creds');
-    assert.deepEqual(fields(() => loadConfig({ env: { ...url, MYCEL_KDS_AUTH_DIR: '/d' }, flags: { mode: 'zone', zone: 'east' } })), [
+    assert.deepEqual(violationsOf(() => loadConfig({ env: { ...url, MYCEL_KDS_AUTH_DIR: '/d' }, flags: { mode: 'zone', zone: 'east' } })), [
       'kds.authDir: is a global control plane setting (zone-token mode); this one runs in zone mode',
     ]);
-    assert.deepEqual(fields(() => loadConfig({ env: { ...url, MYCEL_KDS_ZONE_TOKEN_FILE: '/z.creds', MYCEL_KDS_NATS_PASSWORD: 'p' }, flags: { mode: 'zone', zone: 'east' } })), [
+    assert.deepEqual(violationsOf(() => loadConfig({ env: { ...url, MYCEL_KDS_ZONE_TOKEN_FILE: '/z.creds', MYCEL_KDS_NATS_PASSWORD: 'p' }, flags: { mode: 'zone', zone: 'east' } })), [
       'kds.zoneTokenFile: zone-token mode authenticates with NATS creds: do not also set kds.natsPassword or kds.natsPasswordFile',
     ]);
-    assert.deepEqual(fields(() => loadConfig({ flags: { 'kds.zoneTokenFile': '/z.creds' } })), ['kds.zoneTokenFile: is a zone setting; this control plane runs in standalone mode']);
+    assert.deepEqual(violationsOf(() => loadConfig({ flags: { 'kds.zoneTokenFile': '/z.creds' } })), ['kds.zoneTokenFile: is a zone setting; this control plane runs in standalone mode']);
   });
 });

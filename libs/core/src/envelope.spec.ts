@@ -3,7 +3,7 @@ import { createCoreRegistry } from './builtin';
 import type { EnvelopeExpectation } from './envelope';
 import { parseResource } from './envelope';
 import type { ResourceInput } from './resource';
-import { assertViolations } from './types/spec-table.test-helper';
+import { assertViolations } from '@mycel/testing';
 import type { Violation } from './validation';
 
 const registry = createCoreRegistry();

@@ -8,18 +8,9 @@ import { NATS_AUTH_FILES, checkZoneToken, globalTokenModePermissions, initNatsAu
 import { zoneNatsPermissions } from './nats-config';
 import { decodeNatsJwt, formatCreds, parseCreds } from './nats-jwt';
 import { ZoneTokenAuthority, ZoneTokenRevocations } from './zone-tokens';
+import { violationsOf } from '@mycel/testing';
 
 const T0 = new Date('2026-01-01T00:00:00Z');
-
-function reasons(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof ValidationError, `expected ValidationError, got ${String(err)}`);
-    return err.violations.map((v) => `${v.field}: ${v.reason}`);
-  }
-  assert.fail('expected a ValidationError');
-}
 
 describe('nats-init (zone-token auth material)', () => {
   let dir: string;
@@ -74,9 +65,9 @@ describe('nats-init (zone-token auth material)', () => {
 
   it('never overwrites a damaged seed, and reports bad options with field paths', () => {
     writeFileSync(join(dir, NATS_AUTH_FILES.operatorSeed), 'garbage\n');
-    assert.deepEqual(reasons(() => initNatsAuth({ dir })), ['operator.nk: must hold one SO… nkey seed']);
+    assert.deepEqual(violationsOf(() => initNatsAuth({ dir })), ['operator.nk: must hold one SO… nkey seed']);
     assert.equal(readFileSync(join(dir, NATS_AUTH_FILES.operatorSeed), 'utf8'), 'garbage\n');
-    assert.deepEqual(reasons(() => initNatsAuth({ dir: '', port: 0, host: 'a"b' })), [
+    assert.deepEqual(violationsOf(() => initNatsAuth({ dir: '', port: 0, host: 'a"b' })), [
       'dir: must be a non-empty path without quotes, backslashes or line breaks',
       'port: must be a port number 1..65535, got 0',
       'host: must be non-empty, without quotes, backslashes or line breaks',
@@ -99,7 +90,7 @@ describe('nats-init (zone-token auth material)', () => {
       assert.deepEqual((claims.nats['sub'] as { allow: string[] }).allow, ['_INBOX.zone-east.>']);
       const checked = checkZoneToken(t.creds, 'east', T0);
       assert.equal(checked.id, t.id);
-      assert.deepEqual(reasons(() => authority.issueZoneToken('East_1', 1000, T0)), [
+      assert.deepEqual(violationsOf(() => authority.issueZoneToken('East_1', 1000, T0)), [
         "zone: must consist of lowercase alphanumeric characters, '-' or '.', and start and end with an alphanumeric character, got 'East_1'",
       ]);
     });
@@ -109,15 +100,15 @@ describe('nats-init (zone-token auth material)', () => {
       const authority = loadNatsAuthority(dir);
       const east = authority.issueZoneToken('east', 60_000, T0);
       const west = authority.issueZoneToken('west', 60_000, T0);
-      assert.deepEqual(reasons(() => checkZoneToken(east.creds, 'west', T0)), ["kds.zoneTokenFile: was issued for zone 'east', but this control plane is zone 'west'"]);
-      assert.deepEqual(reasons(() => checkZoneToken(east.creds, 'east', new Date(T0.getTime() + 60_000))), [
+      assert.deepEqual(violationsOf(() => checkZoneToken(east.creds, 'west', T0)), ["kds.zoneTokenFile: was issued for zone 'east', but this control plane is zone 'west'"]);
+      assert.deepEqual(violationsOf(() => checkZoneToken(east.creds, 'east', new Date(T0.getTime() + 60_000))), [
         'kds.zoneTokenFile: expired at 2026-01-01T00:01:00.000Z; generate a new one (mycelctl generate zone-token --zone east)',
       ]);
       const mixed = formatCreds(parseCreds(east.creds).jwt, parseCreds(west.creds).seed);
-      assert.deepEqual(reasons(() => checkZoneToken(mixed, 'east', T0)), ['kds.zoneTokenFile: its seed does not belong to its JWT (the two blocks come from different tokens)']);
+      assert.deepEqual(violationsOf(() => checkZoneToken(mixed, 'east', T0)), ['kds.zoneTokenFile: its seed does not belong to its JWT (the two blocks come from different tokens)']);
       const globalCreds = readFileSync(join(dir, NATS_AUTH_FILES.globalCreds), 'utf8');
-      assert.deepEqual(reasons(() => checkZoneToken(globalCreds, 'east', T0)), ["kds.zoneTokenFile: is not a zone token (its NATS user is 'global', expected 'zone-east')"]);
-      assert.deepEqual(reasons(() => checkZoneToken('hello', 'east', T0)), [
+      assert.deepEqual(violationsOf(() => checkZoneToken(globalCreds, 'east', T0)), ["kds.zoneTokenFile: is not a zone token (its NATS user is 'global', expected 'zone-east')"]);
+      assert.deepEqual(violationsOf(() => checkZoneToken('hello', 'east', T0)), [
         'kds.zoneTokenFile: has no NATS USER JWT block (expected a NATS .creds file)',
         'kds.zoneTokenFile: has no USER NKEY SEED block (expected a NATS .creds file)',
       ]);

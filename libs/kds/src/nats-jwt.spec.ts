@@ -1,20 +1,10 @@
 import assert from 'node:assert/strict';
-import { ValidationError } from '@mycel/core';
 import { createAccount, createOperator, createUser } from '@nats-io/nkeys';
 import { base32, decodeNatsJwt, encodeNatsJwt, formatCreds, natsJwtTimeProblem, parseCreds } from './nats-jwt';
 import type { NatsClaimsInput } from './nats-jwt';
+import { violationsOf } from '@mycel/testing';
 
 const NOW = 1_800_000_000;
-
-function violations(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof ValidationError, `expected ValidationError, got ${String(err)}`);
-    return err.violations.map((v) => `${v.field}: ${v.reason}`);
-  }
-  assert.fail('expected a ValidationError');
-}
 
 /** Re-encodes a JWT part as JSON after `edit`, keeping the other parts (so the signature no longer matches). */
 function editPart(token: string, index: 0 | 1, edit: (json: Record<string, unknown>) => void): string {
@@ -56,19 +46,19 @@ describe('NATS JWT', () => {
     const widened = editPart(token, 1, (c) => {
       (c['nats'] as Record<string, unknown>)['pub'] = { allow: ['>'] };
     });
-    assert.deepEqual(violations(() => decodeNatsJwt(widened)), [`token.signature: does not verify with the issuer key ${account.getPublicKey()}`]);
+    assert.deepEqual(violationsOf(() => decodeNatsJwt(widened)), [`token.signature: does not verify with the issuer key ${account.getPublicKey()}`]);
     const other = createAccount();
     const impostor = editPart(encodeNatsJwt(userClaims, other, NOW), 1, (c) => {
       c['iss'] = account.getPublicKey();
     });
-    assert.deepEqual(violations(() => decodeNatsJwt(impostor)), [`token.signature: does not verify with the issuer key ${account.getPublicKey()}`]);
+    assert.deepEqual(violationsOf(() => decodeNatsJwt(impostor)), [`token.signature: does not verify with the issuer key ${account.getPublicKey()}`]);
   });
 
   it('reports every claim problem with its field path', () => {
     const token = encodeNatsJwt(userClaims, account, NOW);
-    assert.deepEqual(violations(() => decodeNatsJwt('not-a-jwt')), ['token: must be a JWT: three base64url parts separated by dots']);
+    assert.deepEqual(violationsOf(() => decodeNatsJwt('not-a-jwt')), ['token: must be a JWT: three base64url parts separated by dots']);
     assert.deepEqual(
-      violations(() => decodeNatsJwt(editPart(token, 0, (h) => void (h['alg'] = 'ES256')), 'kds.zoneTokenFile')),
+      violationsOf(() => decodeNatsJwt(editPart(token, 0, (h) => void (h['alg'] = 'ES256')), 'kds.zoneTokenFile')),
       ['kds.zoneTokenFile.header.alg: must be ed25519-nkey, got "ES256"'],
     );
     const broken = editPart(token, 1, (c) => {
@@ -77,16 +67,16 @@ describe('NATS JWT', () => {
       c['sub'] = 'UNOTAKEY';
       (c['nats'] as Record<string, unknown>)['version'] = 1;
     });
-    assert.deepEqual(violations(() => decodeNatsJwt(broken)), [
+    assert.deepEqual(violationsOf(() => decodeNatsJwt(broken)), [
       'token.claims.name: must be a non-empty string',
       'token.claims.exp: must be a time in Unix seconds',
       'token.claims.nats.version: must be 2, got 1',
       'token.claims.sub: must be a public user nkey (U…)',
     ]);
     const operatorSigned = encodeNatsJwt(userClaims, createOperator(), NOW);
-    assert.deepEqual(violations(() => decodeNatsJwt(operatorSigned)), ['token.claims.iss: must be a public A… nkey for a user JWT']);
+    assert.deepEqual(violationsOf(() => decodeNatsJwt(operatorSigned)), ['token.claims.iss: must be a public A… nkey for a user JWT']);
     const noType = editPart(token, 1, (c) => void ((c['nats'] as Record<string, unknown>)['type'] = 'server'));
-    assert.deepEqual(violations(() => decodeNatsJwt(noType)), ['token.claims.nats.type: must be operator, account or user, got "server"']);
+    assert.deepEqual(violationsOf(() => decodeNatsJwt(noType)), ['token.claims.nats.type: must be operator, account or user, got "server"']);
   });
 
   it('says when a token expired', () => {
@@ -105,7 +95,7 @@ describe('NATS JWT', () => {
     assert.deepEqual(parseCreds(creds), { jwt, seed });
     assert.deepEqual(parseCreds(creds.replace(/\n/g, '\r\n')), { jwt, seed }, 'CRLF line ends');
     const noJwt = creds.replace(/-----BEGIN NATS USER JWT-----[\s\S]*?------END NATS USER JWT------/, '');
-    assert.deepEqual(violations(() => parseCreds(noJwt)), ['token: has no NATS USER JWT block (expected a NATS .creds file)']);
+    assert.deepEqual(violationsOf(() => parseCreds(noJwt)), ['token: has no NATS USER JWT block (expected a NATS .creds file)']);
     try {
       parseCreds(noJwt);
     } catch (err) {

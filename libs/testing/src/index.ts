@@ -5,3 +5,5 @@ export type { NatsServer, NatsServerOptions } from './nats-server';
 export { startNatsServer } from './nats-server';
 export type { MultizoneNats, MultizoneNatsOptions } from './multizone-nats';
 export { startMultizoneNats } from './multizone-nats';
+export type { InvalidCase, ValidCase, ViolationLike } from './violations';
+export { assertViolations, specTable, violationsOf } from './violations';

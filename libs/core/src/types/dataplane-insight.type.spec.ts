@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { DataplaneInsightSpec } from './dataplane-insight.type';
 import { DataplaneInsightType } from './dataplane-insight.type';
-import { specTable } from './spec-table.test-helper';
+import { specTable } from '@mycel/testing';
 
 const CLUSTER = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
 const RFC3339 = (got: string) => `must be an RFC 3339 timestamp such as '2024-05-01T12:00:00Z', got '${got}'`;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { DataplaneSpec } from './dataplane.type';
 import { DataplaneType } from './dataplane.type';
-import { specTable } from './spec-table.test-helper';
+import { specTable } from '@mycel/testing';
 
 const validate = (spec: unknown) => DataplaneType.validate(spec, { name: 'web-1', mesh: 'default', labels: {} });
 

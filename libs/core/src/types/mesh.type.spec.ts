@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { MeshSpec } from './mesh.type';
 import { MeshType } from './mesh.type';
-import { specTable } from './spec-table.test-helper';
+import { specTable } from '@mycel/testing';
 
 const validate = (spec: unknown) => MeshType.validate(spec, { name: 'default', labels: {} });
 

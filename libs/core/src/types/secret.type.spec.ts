@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { GlobalSecretType } from './global-secret.type';
 import { MAX_SECRET_BYTES, SecretType } from './secret.type';
-import { specTable } from './spec-table.test-helper';
+import { specTable } from '@mycel/testing';
 
 /** Base64 of exactly `bytes` zero bytes, built without allocating the bytes. */
 function base64Of(bytes: number): string {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { specTable } from './spec-table.test-helper';
+import { specTable } from '@mycel/testing';
 import type { ZoneInsightSpec } from './zone-insight.type';
 import { ZoneInsightType } from './zone-insight.type';
 

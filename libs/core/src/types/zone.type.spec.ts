@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { specTable } from './spec-table.test-helper';
+import { specTable } from '@mycel/testing';
 import { ZoneType } from './zone.type';
 
 describe('Zone', () => {

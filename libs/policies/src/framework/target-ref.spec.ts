@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Violations } from '@mycel/core';
-import { assertViolations } from '../test-support/violations.test-helper';
+import { assertViolations } from '@mycel/testing';
 import type { TargetRef, TargetRefKind } from './target-ref';
 import { TARGET_REF_KINDS, formatTargetRef, targetRefSpecificity, validateTargetRef } from './target-ref';
 

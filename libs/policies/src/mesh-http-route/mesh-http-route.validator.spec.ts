@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { specTable } from '../test-support/violations.test-helper';
+import { specTable } from '@mycel/testing';
 import type { MeshHTTPRouteSpec } from './mesh-http-route.type';
 import { MeshHTTPRouteType } from './mesh-http-route.type';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { specTable } from '../test-support/violations.test-helper';
+import { specTable } from '@mycel/testing';
 import type { MeshTimeoutSpec } from './mesh-timeout.type';
 import { MeshTimeoutType } from './mesh-timeout.type';
 

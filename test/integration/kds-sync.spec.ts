@@ -20,7 +20,7 @@ import {
   type KdsTimings,
   type ZoneKdsSyncOptions,
 } from '@mycel/kds';
-import { MemoryStore, type ResourceStore } from '@mycel/store';
+import { MemoryStore, listAll as listAllOf, type ResourceStore } from '@mycel/store';
 import { createLogger, silentLogger, type Logger } from '@mycel/telemetry';
 import { startNatsServer, type NatsServer } from '@mycel/testing';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
@@ -151,15 +151,8 @@ async function eventually(check: () => Promise<void> | void, timeoutMs = 20000):
   }
 }
 
-async function listAll(store: ResourceStore, type: string): Promise<Resource[]> {
-  const out: Resource[] = [];
-  let offset: string | undefined;
-  do {
-    const page = await store.list({ type, size: 1000, ...(offset !== undefined ? { offset } : {}) });
-    out.push(...page.items);
-    offset = page.next;
-  } while (offset !== undefined);
-  return out;
+function listAll(store: ResourceStore, type: string): Promise<Resource[]> {
+  return listAllOf(store, { type });
 }
 
 /** Content hash of what KDS carries of a resource, sync labels removed, under its source name. */

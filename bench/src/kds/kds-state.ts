@@ -1,5 +1,6 @@
 import { Labels, contentHash } from '@mycel/core';
 import type { Resource, ResourceInput } from '@mycel/core';
+import { listAll as listAllOf } from '@mycel/store';
 import type { ResourceStore } from '@mycel/store';
 import { isGlobalOrigin, kdsKey } from '@mycel/kds';
 
@@ -80,15 +81,8 @@ export function stateDigest(state: ReadonlyArray<readonly [string, string]>): st
 }
 
 /** Every resource of `type` in `store`, all pages. */
-export async function listAll(store: ResourceStore, type: string): Promise<Resource[]> {
-  const out: Resource[] = [];
-  let offset: string | undefined;
-  do {
-    const page = await store.list({ type, size: 1000, ...(offset !== undefined ? { offset } : {}) });
-    out.push(...page.items);
-    offset = page.next;
-  } while (offset !== undefined);
-  return out;
+export function listAll(store: ResourceStore, type: string): Promise<Resource[]> {
+  return listAllOf(store, { type });
 }
 
 /** (key, hash) of every tracked resource of `store`, sorted by key. */

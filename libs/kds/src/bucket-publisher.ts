@@ -1,7 +1,7 @@
 import { keyOf, type Resource, type ResourceKey } from '@mycel/core';
 import { StorageType } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
-import { MAX_PAGE_SIZE, type ChangeStream, type ResourceStore } from '@mycel/store';
+import { listPages, type ChangeStream, type ResourceStore } from '@mycel/store';
 import type { Logger } from '@mycel/telemetry';
 import { Wakeup, backoffMs, type KdsClock } from './kds-clock';
 import { decodeResourceEntry, encodeReadyMarker, encodeResourceEntry, syncedResourceOf } from './kds-entry';
@@ -211,12 +211,9 @@ export class BucketPublisher {
     metrics.resync({ bucket, role: 'publisher', reason });
     const desired = new Map<string, { hash: string; value: Uint8Array }>();
     for (const type of types) {
-      let offset: string | undefined;
-      do {
-        const page = await store.list({ type, size: MAX_PAGE_SIZE, ...(offset !== undefined ? { offset } : {}) });
+      for await (const page of listPages(store, { type })) {
         for (const r of page.items) if (include(r)) desired.set(kdsKey(r), encodeResourceEntry(syncedResourceOf(r)));
-        offset = page.next;
-      } while (offset !== undefined);
+      }
     }
     const actual = await this.readBucket(kv);
     const order = new Map(types.map((t, i) => [t, i]));

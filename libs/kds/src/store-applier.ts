@@ -12,7 +12,7 @@ import {
   type ResourceKey,
   type TypeRegistry,
 } from '@mycel/core';
-import { MAX_PAGE_SIZE, type ResourceStore } from '@mycel/store';
+import { listPages, type ResourceStore } from '@mycel/store';
 import type { Logger } from '@mycel/telemetry';
 import type { ResourceEntry, SyncedResource } from './kds-entry';
 import { kdsKey, parseKdsKey, typeOfKdsKey } from './kds-keys';
@@ -363,16 +363,13 @@ export class StoreApplier {
     const stale: ResourceKey[] = [];
     // Mesh-scoped types first and meshes last, so a mesh's cascade never races its own resources.
     for (const type of [...mapping.types].reverse()) {
-      let offset: string | undefined;
-      do {
-        const page = await store.list({ type, labels: mapping.ownedLabels, size: MAX_PAGE_SIZE, ...(offset !== undefined ? { offset } : {}) });
+      for await (const page of listPages(store, { type, labels: mapping.ownedLabels })) {
         for (const r of page.items) {
           if (!mapping.owns(r)) continue;
           const source = mapping.sourceKey(r);
           if (source === undefined || !this.present.has(source)) stale.push(keyOf(r));
         }
-        offset = page.next;
-      } while (offset !== undefined);
+      }
     }
     for (const key of stale) await this.deleteOwned(key);
     if (stale.length > 0) this.options.logger.info('kds: deleted local copies no longer in the bucket', { count: stale.length });

@@ -7,3 +7,5 @@ export type { RedisStoreOptions } from './redis-store';
 export { RedisStore } from './redis-store';
 export type { StoreContractOptions, StoreUnderTest } from './store-contract';
 export { describeStoreContract } from './store-contract';
+export type { ListAllQuery } from './list-all';
+export { listAll, listPages } from './list-all';

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { MESH_TYPE, NotFoundError, SecretType } from '@mycel/core';
 import type { Resource } from '@mycel/core';
-import { MAX_PAGE_SIZE } from '@mycel/store';
+import { listAll } from '@mycel/store';
 import type { ChangeEvent, ChangeStream, ResourceStore } from '@mycel/store';
 import { DATAPLANE_TOKEN_SIGNING_KEY_PREFIX, SigningKeyManager } from '@mycel/tokens';
 import type { SigningKey } from '@mycel/tokens';
@@ -288,14 +288,7 @@ export class MeshKeyReconciler {
   }
 
   private async listMeshes(): Promise<string[]> {
-    const names: string[] = [];
-    let offset: string | undefined;
-    do {
-      const page = await this.store.list({ type: MESH_TYPE, size: MAX_PAGE_SIZE, ...(offset === undefined ? {} : { offset }) });
-      for (const mesh of page.items) names.push(mesh.name);
-      offset = page.next;
-    } while (offset !== undefined);
-    return names;
+    return (await listAll(this.store, { type: MESH_TYPE })).map((mesh) => mesh.name);
   }
 }
 

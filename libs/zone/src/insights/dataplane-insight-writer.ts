@@ -1,7 +1,7 @@
 import type { DataplaneInsightSpec, DataplaneInsightSubscription, Resource, ResourceKey } from '@mycel/core';
 import { AlreadyExistsError, ConflictError, DataplaneInsightType, DataplaneType, NotFoundError, ValidationError, isObject, jsonEqual } from '@mycel/core';
 import type { ResourceStore } from '@mycel/store';
-import { MAX_PAGE_SIZE } from '@mycel/store';
+import { listPages } from '@mycel/store';
 import { silentLogger } from '@mycel/telemetry';
 import type { Logger } from '@mycel/telemetry';
 import type { AdsCallbacks, AdsEventContext, AdsStreamInfo, NackDetail } from '@mycel/xds';
@@ -195,16 +195,12 @@ export class DataplaneInsightWriter implements AdsCallbacks {
     const time = this.timestamp();
     const counts = { deleted: 0, closed: 0 };
     const existing = new Set<string>();
-    let offset: string | undefined;
-    do {
-      if (this.stopped) return { ...counts, stopped: true };
-      const page = await this.store.list({ type: DataplaneType.name, size: MAX_PAGE_SIZE, ...(offset !== undefined ? { offset } : {}) });
+    if (this.stopped) return { ...counts, stopped: true };
+    for await (const page of listPages(this.store, { type: DataplaneType.name })) {
       for (const dp of page.items) existing.add(refKey(dp.mesh ?? '', dp.name));
-      offset = page.next;
-    } while (offset !== undefined);
-    do {
       if (this.stopped) return { ...counts, stopped: true };
-      const page = await this.store.list({ type: DataplaneInsightType.name, size: MAX_PAGE_SIZE, ...(offset !== undefined ? { offset } : {}) });
+    }
+    for await (const page of listPages(this.store, { type: DataplaneInsightType.name })) {
       if (this.stopped) return { ...counts, stopped: true };
       const work: Array<() => Promise<void>> = [];
       for (const insight of page.items) {
@@ -229,11 +225,11 @@ export class DataplaneInsightWriter implements AdsCallbacks {
         });
       }
       await runLimited(work, TIDY_CONCURRENCY);
-      offset = page.next;
       // Between pages, whatever else is queued (connects, ACKs) runs first.
       // Not a timer: yielding is not about time, so it does not go through the injected ones.
       await new Promise<void>((resolve) => setImmediate(resolve));
-    } while (offset !== undefined);
+      if (this.stopped) return { ...counts, stopped: true };
+    }
     if (this.listedTimer !== undefined) this.timers.clearTimeout(this.listedTimer);
     if (!this.stopped) this.listedTimer = this.timers.setTimeout(() => this.listed.clear(), LISTED_TTL_MS);
     if (counts.closed > 0) this.logger.info('marked dataplanes offline that an earlier run of this control plane left online', { insights: counts.closed });

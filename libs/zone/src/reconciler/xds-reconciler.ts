@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { DataplaneSpec, MeshSpec, Resource, TypeRegistry } from '@mycel/core';
 import { DataplaneType, Labels, MESH_TYPE, MycelError, formatKey, keyOf } from '@mycel/core';
 import type { ChangeEvent, ChangeStream, ResourceStore } from '@mycel/store';
-import { MAX_PAGE_SIZE } from '@mycel/store';
+import { listPages } from '@mycel/store';
 import { silentLogger } from '@mycel/telemetry';
 import type { Logger } from '@mycel/telemetry';
 import type { Meter } from '@opentelemetry/api';
@@ -821,12 +821,7 @@ export class XdsReconciler {
     const index = this.newIndex();
     const types = [MESH_TYPE, DataplaneType.name, ...this.registry.list().filter((d) => d.isPolicy).map((d) => d.name)];
     for (const type of types) {
-      let offset: string | undefined;
-      do {
-        const page = await this.store.list({ type, size: MAX_PAGE_SIZE, ...(offset !== undefined ? { offset } : {}) });
-        for (const resource of page.items) index.load(resource);
-        offset = page.next;
-      } while (offset !== undefined);
+      for await (const page of listPages(this.store, { type })) for (const resource of page.items) index.load(resource);
     }
     return index;
   }

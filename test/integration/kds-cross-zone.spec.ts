@@ -17,7 +17,7 @@ import {
 } from '@mycel/kds';
 import { MemoryStore, type ResourceStore } from '@mycel/store';
 import { createLogger, silentLogger, type Logger } from '@mycel/telemetry';
-import { startNatsServer, type NatsServer } from '@mycel/testing';
+import { eventually, startNatsServer, type NatsServer } from '@mycel/testing';
 import { register as registerXdsResolver } from '@grpc/grpc-js-xds';
 import type * as grpc from '@grpc/grpc-js';
 import { registerPolicyTypes } from '@mycel/policies';
@@ -99,19 +99,6 @@ async function startWorld(globalOverrides: Partial<GlobalKdsSyncOptions> = {}): 
   return world;
 }
 
-/** Retries `check` until it passes (or rethrows its last failure after `timeoutMs`). No timing is asserted. */
-async function eventually(check: () => Promise<void> | void, timeoutMs = 20000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
 
 async function dataplanes(store: ResourceStore): Promise<Resource[]> {
   return (await store.list({ type: 'Dataplane', size: 1000 })).items;

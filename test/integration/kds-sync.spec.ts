@@ -22,7 +22,7 @@ import {
 } from '@mycel/kds';
 import { MemoryStore, listAll as listAllOf, type ResourceStore } from '@mycel/store';
 import { createLogger, silentLogger, type Logger } from '@mycel/telemetry';
-import { startNatsServer, type NatsServer } from '@mycel/testing';
+import { eventually, startNatsServer, type NatsServer } from '@mycel/testing';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 
 const ZONES = ['east', 'west'] as const;
@@ -137,19 +137,6 @@ class SumReader extends MetricReader {
   }
 }
 
-/** Retries `check` until it passes (or rethrows its last failure after `timeoutMs`). No timing is asserted. */
-async function eventually(check: () => Promise<void> | void, timeoutMs = 20000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
 
 function listAll(store: ResourceStore, type: string): Promise<Resource[]> {
   return listAllOf(store, { type });

@@ -7,3 +7,4 @@ export type { MultizoneNats, MultizoneNatsOptions } from './multizone-nats';
 export { startMultizoneNats } from './multizone-nats';
 export type { InvalidCase, ValidCase, ViolationLike } from './violations';
 export { assertViolations, specTable, violationsOf } from './violations';
+export { eventually } from './eventually';
